@@ -1,0 +1,94 @@
+"""The backend registry: names -> modules, listed without importing any framework.
+
+Adding a backend means adding its module and one `BackendEntry` line below. Keras-style
+variants of one module (e.g. Keras on another engine) are separate entries that share a module
+and differ in `env` (environment set in the worker process before the framework is imported).
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.metadata
+import importlib.util
+import os
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class BackendEntry:
+    name: str
+    module: str                      # module holding the Model class
+    class_name: str                  # the Model class in that module
+    framework: str                   # import name of the framework ("numpy", "torch", ...)
+    distribution: str                # pip distribution that provides it
+    extra: str | None = None         # nnbench extra that installs it
+    env: dict[str, str] = field(default_factory=dict)
+
+    def unavailable_reason(self) -> str | None:
+        """None when the framework is importable, else a sentence with the fix."""
+        if importlib.util.find_spec(self.framework) is not None:
+            return None
+        fix = (f'pip install "nnbench[{self.extra}]"' if self.extra
+               else f"pip install {self.distribution}")
+        return f"{self.framework} is not installed; {fix}"
+
+    def framework_version(self) -> str | None:
+        try:
+            return importlib.metadata.version(self.distribution)
+        except importlib.metadata.PackageNotFoundError:
+            return None
+
+
+BACKENDS: dict[str, BackendEntry] = {
+    entry.name: entry
+    for entry in (
+        BackendEntry("numpy", "backends.numpy_backend", "NumpyModel", "numpy", "numpy"),
+    )
+}
+
+
+EXTRA_VARIABLE = "NNBENCH_EXTRA_BACKENDS"
+
+
+def _extra_backends(spec: str) -> dict[str, BackendEntry]:
+    """Backends added without editing this file: "name=module:Class[,name=module:Class]".
+
+    Meant for trying out a backend of one's own and for the tests' fault-injection backend;
+    the worker processes inherit the variable, so such backends run like any other.
+    """
+    extra = {}
+    for item in filter(None, (part.strip() for part in spec.split(","))):
+        name, _, target = item.partition("=")
+        module, _, class_name = target.partition(":")
+        if not (name and module and class_name):
+            raise ValueError(f"{EXTRA_VARIABLE}: {item!r} is not of the form name=module:Class")
+        extra[name] = BackendEntry(name, module, class_name, framework=module.split(".")[0],
+                                   distribution="nnbench")
+    return extra
+
+
+BACKENDS.update(_extra_backends(os.environ.get(EXTRA_VARIABLE, "")))
+
+
+class UnknownBackendError(KeyError):
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
+def get_entry(name: str) -> BackendEntry:
+    try:
+        return BACKENDS[name]
+    except KeyError:
+        raise UnknownBackendError(
+            f"unknown backend {name!r}; available: {', '.join(BACKENDS)}"
+        ) from None
+
+
+def get_backend(name: str):
+    """The Model class of backend `name` (imports its framework)."""
+    entry = get_entry(name)
+    reason = entry.unavailable_reason()
+    if reason:
+        raise ImportError(f"backend {name!r} is unavailable: {reason}")
+    module = importlib.import_module(entry.module)
+    return getattr(module, entry.class_name)

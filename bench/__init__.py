@@ -1,0 +1,4 @@
+"""The harness: specs, suites, the process-per-run runner, records, statistics and the CLI.
+
+It imports no machine-learning framework; backends are reached only through the registry.
+"""

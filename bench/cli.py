@@ -1,0 +1,284 @@
+"""The `nnbench` command line (also `python -m bench`): list and run.
+
+Every bad argument exits 2 with a message that says what is allowed, and is caught before an
+output directory is created, so a mistyped command leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from backends.registry import BACKENDS
+from bench import threads
+from bench.records import RUNS_FILE, cut_torn_tail, read_records
+from bench.runner import Interrupted, Runner
+from bench.spec import SpecError
+from bench.suite import INIT_MODES, Suite, SuiteError, load_suite, plan_runs, suggest
+from bench.summary import SUMMARY_FILE, print_summary, summarize_records, write_summary_csv
+from tasks.base import DataError
+from tasks.registry import TASKS, get_task
+
+PLAN_FILE = "plan.json"
+EXIT_BAD_INPUT = 2
+EXIT_INTERRUPTED = 130
+
+
+class UsageError(Exception):
+    """Bad input from the user: exit 2 with this message."""
+
+
+def _names(kind: str, text: str | None, known) -> tuple[str, ...] | None:
+    if text is None:
+        return None
+    names = tuple(n.strip() for n in text.split(",") if n.strip())
+    if not names:
+        raise UsageError(f"--{kind} needs at least one name; available: {', '.join(known)}")
+    for name in names:
+        if known is not None and name not in known:
+            raise UsageError(f"unknown {kind[:-1]} {name!r}{suggest(name, known)}; "
+                             f"available: {', '.join(known)}")
+    return names
+
+
+def _positive(kind: type):
+    def parse(text: str):
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+        if value <= 0:
+            raise argparse.ArgumentTypeError(f"{text!r} must be greater than 0")
+        return value
+    return parse
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="nnbench", description="Train the same neural network on several frameworks "
+        "and compare accuracy, loss curves and time.")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    listing = commands.add_parser("list", help="tasks, recipes and backends")
+    listing.add_argument("--json", action="store_true", help="machine-readable output")
+
+    run = commands.add_parser("run", help="run a benchmark suite")
+    run.add_argument("--suite", default="quick",
+                     help="built-in suite (quick, full) or a suite TOML file (default: quick)")
+    run.add_argument("--tasks", help=f"comma-separated tasks ({', '.join(TASKS)})")
+    run.add_argument("--backends", help=f"comma-separated backends ({', '.join(BACKENDS)})")
+    run.add_argument("--recipe", help="comma-separated recipes (perceptron, course, modern, "
+                     "or a suite's custom recipes)")
+    run.add_argument("--seeds", type=_positive(int), help="seeds per combination (default 3)")
+    run.add_argument("--epochs", type=_positive(int), help="override every recipe's epochs")
+    run.add_argument("--init", choices=INIT_MODES,
+                     help="shared: same initial weights on every backend (default); "
+                          "native: each framework's own initialisers")
+    run.add_argument("--threads", type=_positive(int),
+                     help="compute threads per run (default: all cores / jobs)")
+    run.add_argument("--timeout", type=_positive(float), help="seconds per run (default 600)")
+    run.add_argument("--jobs", type=_positive(int), default=1, help="runs at once (default 1)")
+    run.add_argument("--out", type=Path, help="output directory "
+                     "(default: results/runs/<UTC timestamp>)")
+    run.add_argument("--resume", action="store_true",
+                     help="continue the run in --out, running only what is missing")
+    return parser
+
+
+def _selected_backends(suite: Suite) -> tuple[str, ...]:
+    if suite.backends is not None:
+        return suite.backends
+    return tuple(n for n, e in BACKENDS.items() if e.unavailable_reason() is None)
+
+
+def _plan(args: argparse.Namespace) -> tuple[Suite, list[dict[str, Any]]]:
+    """The suite and its runs after command-line overrides; UsageError on any bad input."""
+    try:
+        suite = load_suite(args.suite)
+        suite = suite.with_overrides(
+            tasks=_names("tasks", args.tasks, list(TASKS)),
+            backends=_names("backends", args.backends, list(BACKENDS)),
+            recipes=_names("recipes", args.recipe, None),
+            seeds=args.seeds, epochs=args.epochs, init=args.init, threads=args.threads,
+            timeout=args.timeout)
+        for kind, names, known in (("task", suite.tasks, TASKS), ("backend", suite.backends,
+                                                                   BACKENDS)):
+            for name in names or ():
+                if name not in known:
+                    raise UsageError(f"suite {suite.name}: unknown {kind} {name!r}"
+                                     f"{suggest(name, known)}; available: {', '.join(known)}")
+        runs = plan_runs(suite, suite.tasks or tuple(TASKS), _selected_backends(suite), get_task)
+    except (SuiteError, SpecError, DataError) as exc:
+        raise UsageError(str(exc)) from None
+    return suite, runs
+
+
+def _plan_difference(old: list[dict], new: list[dict]) -> str:
+    old_ids, new_ids = {r["run_id"]: r for r in old}, {r["run_id"]: r for r in new}
+    parts = []
+    added, removed = sorted(set(new_ids) - set(old_ids)), sorted(set(old_ids) - set(new_ids))
+    changed = sorted(i for i in set(old_ids) & set(new_ids) if old_ids[i] != new_ids[i])
+    for label, ids in (("runs added", added), ("runs removed", removed),
+                       ("runs with other settings", changed)):
+        if ids:
+            more = f" (+{len(ids) - 3} more)" if len(ids) > 3 else ""
+            parts.append(f"{label}: {', '.join(ids[:3])}{more}")
+    return "; ".join(parts)
+
+
+def _prepare_out(args: argparse.Namespace, suite: Suite, runs: list[dict]) -> tuple[Path, list]:
+    """Create or reopen the output directory; return it and the runs still to do."""
+    out = args.out or Path("results/runs") / datetime.now(UTC).strftime(
+        "%Y%m%dT%H%M%SZ")
+    plan_path = out / PLAN_FILE
+    if args.resume:
+        if args.out is None:
+            raise UsageError("--resume needs --out DIR, the directory of the run to continue")
+        if not plan_path.exists():
+            raise UsageError(f"{out} is not a resumable nnbench run (no {PLAN_FILE})")
+        old = json.loads(plan_path.read_text())["runs"]
+        difference = _plan_difference(old, runs)
+        if difference:
+            raise UsageError(f"cannot resume {out}: its suite differs from this one ({difference})."
+                             " Repeat the original command with --resume, or use a new --out.")
+        if cut_torn_tail(out / RUNS_FILE):
+            print(f"note: removed a half-written last line from {out / RUNS_FILE} "
+                  f"(kept in {RUNS_FILE}.torn); that run will be repeated")
+        done = read_records(out / RUNS_FILE).run_ids
+        return out, [r for r in runs if r["run_id"] not in done]
+    if out.exists() and any(out.iterdir()):
+        hint = " (add --resume to continue it)" if plan_path.exists() else ""
+        raise UsageError(f"output directory {out} already exists and is not empty{hint}; "
+                         "choose another --out")
+    out.mkdir(parents=True, exist_ok=True)
+    plan_path.write_text(json.dumps({"suite": suite.to_dict(), "runs": runs}, indent=1))
+    return out, runs
+
+
+def _describe(record: dict[str, Any]) -> str:
+    if record["status"] == "ok":
+        return f"test acc {record['metrics']['test_accuracy']:.3f}"
+    return f"{record['status']}: {record.get('error') or ''}"[:100]
+
+
+def cmd_run(args: argparse.Namespace, console: Console) -> int:
+    suite, runs = _plan(args)
+    out, todo = _prepare_out(args, suite, runs)
+    n_threads = suite.threads or max(1, threads.default_threads() // args.jobs)
+    console.print(f"nnbench: {len(todo)} run(s) of {len(runs)} "
+                  f"({suite.seeds} seed(s)), {n_threads} thread(s) each -> {out}")
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                        TimeElapsedColumn(), console=console, transient=True,
+                        disable=not console.is_terminal)
+    bar = progress.add_task("starting", total=len(todo))
+    finished = [0]
+
+    def on_start(run: dict) -> None:
+        progress.update(bar, description=run["run_id"])
+
+    def on_done(record: dict) -> None:
+        finished[0] += 1
+        progress.advance(bar)
+        if not console.is_terminal:
+            console.print(f"[{finished[0]}/{len(todo)}] {record['run_id']}: {_describe(record)} "
+                          f"({record.get('wall_seconds') or 0:.1f} s)", highlight=False)
+
+    runner = Runner(out, n_threads, args.jobs, on_start=on_start, on_done=on_done)
+    try:
+        with progress:
+            runner.run_all(todo)
+    except Interrupted as stop:
+        console.print(f"[bold red]interrupted[/] after {stop.done} of {stop.total} runs; the "
+                      f"finished records are in {out / RUNS_FILE}. Resume with:\n  nnbench run "
+                      f"{' '.join(_original_args())} --resume --out {out}", highlight=False)
+        return EXIT_INTERRUPTED
+    return summarize_dir(out, console)
+
+
+def _original_args() -> list[str]:
+    """The run command's own arguments, without --out/--resume (for the resume hint)."""
+    args, skip = [], False
+    for arg in sys.argv[2:]:
+        if skip:
+            skip = False
+        elif arg == "--out":
+            skip = True
+        elif arg != "--resume" and not arg.startswith("--out="):
+            args.append(arg)
+    return args
+
+
+def summarize_dir(out: Path, console: Console) -> int:
+    """Write summary.csv for a run directory and print its table."""
+    contents = read_records(out / RUNS_FILE)
+    if contents.bad_lines:
+        console.print(f"warning: skipped unreadable line(s) {contents.bad_lines} of "
+                      f"{out / RUNS_FILE} (a run interrupted while writing?)")
+    rows = summarize_records(contents.records)
+    write_summary_csv(rows, out / SUMMARY_FILE)
+    print_summary(rows, f"nnbench — {out} — test accuracy: mean ± 95% CI over seeds", console)
+    console.print(f"records: {out / RUNS_FILE}   summary: {out / SUMMARY_FILE}")
+    return 0
+
+
+def list_data() -> dict[str, Any]:
+    tasks = {}
+    for name in TASKS:
+        task = get_task(name)
+        tasks[name] = {"description": task.description, "protocol": task.protocol,
+                       "features": task.n_features, "classes": list(task.classes),
+                       "source": task.source,
+                       "recipes": {r: recipe.to_dict() for r, recipe in task.recipes.items()}}
+    backends = {}
+    for name, entry in BACKENDS.items():
+        reason = entry.unavailable_reason()
+        backends[name] = {"framework": entry.framework, "available": reason is None,
+                          "version": entry.framework_version(), "reason": reason}
+    return {"tasks": tasks, "backends": backends}
+
+
+def cmd_list(args: argparse.Namespace, console: Console) -> int:
+    data = list_data()
+    if args.json:
+        print(json.dumps(data, indent=2))
+        return 0
+    tasks = Table(title="tasks", title_justify="left", header_style="bold")
+    for column in ("task", "protocol", "inputs", "classes", "recipes", "description"):
+        tasks.add_column(column)
+    for name, t in data["tasks"].items():
+        tasks.add_row(name, t["protocol"], str(t["features"]), str(len(t["classes"])),
+                      ", ".join(t["recipes"]), t["description"])
+    backends = Table(title="backends", title_justify="left", header_style="bold")
+    for column in ("backend", "framework", "version / why unavailable"):
+        backends.add_column(column)
+    for name, b in data["backends"].items():
+        backends.add_row(name, b["framework"], b["version"] if b["available"]
+                         else f"[red]unavailable:[/] {b['reason']}")
+    console.print(tasks)
+    console.print(backends)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    # Logs and pipes get a wide table rather than rich's 80-column default.
+    console = Console() if sys.stdout.isatty() else Console(width=160)
+    try:
+        return {"list": cmd_list, "run": cmd_run}[args.command](args, console)
+    except UsageError as exc:
+        print(f"nnbench {args.command}: error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+
+
+if __name__ == "__main__":
+    sys.exit(main())

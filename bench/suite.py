@@ -1,0 +1,189 @@
+"""Suites: which tasks, recipes, backends and seeds to run, from TOML files or built-ins.
+
+A suite file's keys are all optional (see DESIGN.md): tasks, backends, recipes, seeds, epochs,
+timeout, init, plus `threads` and `skip` (a list of "task/recipe" or "task/recipe/backend"
+entries to leave out), and `[recipe.NAME]` tables defining custom recipes by hidden sizes.
+`plan_runs` turns a suite into the ordered list of runs (dicts the worker understands).
+"""
+
+from __future__ import annotations
+
+import difflib
+import tomllib
+from dataclasses import dataclass, field, fields, replace
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from bench.spec import NetSpec, Recipe, SpecError, TrainSpec
+
+BUILTIN_SUITES = ("quick", "full")
+INIT_MODES = ("shared", "native")
+SUITE_KEYS = ("tasks", "backends", "recipes", "seeds", "epochs", "timeout", "init", "threads",
+              "skip", "recipe")
+NET_FIELDS = tuple(f.name for f in fields(NetSpec) if f.name != "layers")
+TRAIN_FIELDS = tuple(f.name for f in fields(TrainSpec) if f.name != "seed")
+CUSTOM_KEYS = ("hidden", *NET_FIELDS, *TRAIN_FIELDS)
+
+
+class SuiteError(ValueError):
+    """A suite or command-line selection that cannot be run; the message says what is allowed."""
+
+
+def suggest(name: str, choices) -> str:
+    match = difflib.get_close_matches(name, list(choices), n=1)
+    return f" (did you mean {match[0]!r}?)" if match else ""
+
+
+@dataclass(frozen=True)
+class Suite:
+    """A benchmark matrix. None for tasks/backends/recipes means "all" (available ones)."""
+
+    name: str = "custom"
+    tasks: tuple[str, ...] | None = None
+    backends: tuple[str, ...] | None = None
+    recipes: tuple[str, ...] | None = None
+    seeds: int = 3
+    epochs: int | None = None
+    timeout: float = 600.0
+    init: str = "shared"
+    threads: int | None = None
+    skip: tuple[str, ...] = ()
+    custom: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        _positive_int("seeds", self.seeds)
+        if self.epochs is not None:
+            _positive_int("epochs", self.epochs)
+        if self.threads is not None:
+            _positive_int("threads", self.threads)
+        if isinstance(self.timeout, bool) or not isinstance(self.timeout, (int, float)) \
+                or self.timeout <= 0:
+            raise SuiteError(f"timeout={self.timeout!r} is not allowed; give seconds > 0")
+        if self.init not in INIT_MODES:
+            raise SuiteError(f"init={self.init!r} is not allowed; choose one of: "
+                             f"{', '.join(INIT_MODES)}")
+        for name, table in self.custom.items():
+            unknown = sorted(set(table) - set(CUSTOM_KEYS))
+            if unknown:
+                raise SuiteError(f"[recipe.{name}]: unknown key(s) {', '.join(unknown)}; "
+                                 f"allowed: {', '.join(CUSTOM_KEYS)}")
+
+    def with_overrides(self, **changes: Any) -> Suite:
+        """A copy with the command-line values that were given (None values are ignored)."""
+        return replace(self, **{k: v for k, v in changes.items() if v is not None})
+
+    def to_dict(self) -> dict[str, Any]:
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+
+def _positive_int(name: str, value: Any) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise SuiteError(f"{name}={value!r} is not allowed; it must be an integer >= 1")
+
+
+def _string_list(key: str, value: Any) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise SuiteError(f"{key} must be a list of names, e.g. {key} = [\"a\", \"b\"]")
+    return tuple(value)
+
+
+def suite_from_toml(text: str, name: str) -> Suite:
+    """Parse a suite file's text; syntax errors name the line, unknown keys are refused."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise SuiteError(f"suite {name}: invalid TOML: {exc}") from None
+    unknown = sorted(set(data) - set(SUITE_KEYS))
+    if unknown:
+        hint = "; ".join(f"{k!r}{suggest(k, SUITE_KEYS)}" for k in unknown)
+        raise SuiteError(f"suite {name}: unknown key(s) {hint}; allowed: {', '.join(SUITE_KEYS)}")
+    kwargs: dict[str, Any] = {"name": name}
+    for key in ("tasks", "backends", "recipes", "skip"):
+        if key in data:
+            kwargs[key] = _string_list(key, data[key])
+    for key in ("seeds", "epochs", "timeout", "init", "threads"):
+        if key in data:
+            kwargs[key] = data[key]
+    custom = data.get("recipe", {})
+    if not isinstance(custom, dict) or not all(isinstance(v, dict) for v in custom.values()):
+        raise SuiteError(f"suite {name}: custom recipes are tables, e.g. [recipe.tiny]")
+    kwargs["custom"] = custom
+    return Suite(**kwargs)
+
+
+def load_suite(name_or_path: str) -> Suite:
+    """A built-in suite by name, or a suite TOML file by path."""
+    if name_or_path in BUILTIN_SUITES:
+        text = resources.files("bench.suites").joinpath(f"{name_or_path}.toml").read_text()
+        return suite_from_toml(text, name_or_path)
+    path = Path(name_or_path)
+    if not path.is_file():
+        raise SuiteError(f"suite {name_or_path!r} is neither a built-in suite "
+                         f"({', '.join(BUILTIN_SUITES)}) nor an existing TOML file")
+    return suite_from_toml(path.read_text(encoding="utf-8"), str(path))
+
+
+def custom_recipe(name: str, table: dict[str, Any], task) -> Recipe:
+    """Build a suite-defined recipe for `task`: input and output sizes come from the task."""
+    table = dict(table)
+    hidden = table.pop("hidden", [])
+    if not isinstance(hidden, list) or not all(isinstance(h, int) for h in hidden):
+        raise SuiteError(f"[recipe.{name}]: hidden must be a list of layer sizes, e.g. [30, 30]")
+    net_kw = {k: table.pop(k) for k in NET_FIELDS if k in table}
+    if table.get("batch_size") == "full":
+        table["batch_size"] = None
+    output = net_kw.get("output", "softmax")
+    n_out = 1 if task.n_classes == 2 and output != "softmax" else task.n_classes
+    try:
+        net = NetSpec(layers=(task.n_features, *hidden, n_out), **net_kw)
+        return Recipe(name, net, TrainSpec(**table), description=f"custom recipe {name}")
+    except (SpecError, TypeError) as exc:
+        raise SuiteError(f"[recipe.{name}] for task {task.name}: {exc}") from None
+
+
+def _skipped(skip: tuple[str, ...], task: str, recipe: str, backend: str) -> bool:
+    return f"{task}/{recipe}" in skip or f"{task}/{recipe}/{backend}" in skip
+
+
+def plan_runs(suite: Suite, task_names, backend_names, get_task) -> list[dict[str, Any]]:
+    """The runs of `suite`, seed-major so that backends interleave (machine drift is shared).
+
+    `task_names`/`backend_names` are the resolved selections; `get_task(name)` gives a Task.
+    Raises SuiteError when a named recipe exists nowhere or the plan is empty.
+    """
+    tasks = [get_task(name) for name in task_names]
+    recipe_sets = {}
+    for task in tasks:
+        recipes = dict(task.recipes)
+        for name, table in suite.custom.items():
+            recipes[name] = custom_recipe(name, table, task)
+        wanted = suite.recipes if suite.recipes is not None else tuple(recipes)
+        recipe_sets[task.name] = [recipes[r] for r in wanted if r in recipes]
+    if suite.recipes is not None:
+        offered = {r.name for rs in recipe_sets.values() for r in rs}
+        for name in suite.recipes:
+            if name not in offered:
+                known = sorted({n for t in tasks for n in t.recipes} | set(suite.custom))
+                raise SuiteError(f"recipe {name!r}{suggest(name, known)} is not offered by "
+                                 f"task(s) {', '.join(task_names)}; they offer: {', '.join(known)}")
+    runs = []
+    for seed in range(suite.seeds):
+        for task in tasks:
+            for recipe in recipe_sets[task.name]:
+                train = recipe.train.replace(seed=seed)
+                if suite.epochs is not None:
+                    train = train.replace(epochs=suite.epochs)
+                for backend in backend_names:
+                    if _skipped(suite.skip, task.name, recipe.name, backend):
+                        continue
+                    runs.append({
+                        "run_id": f"{task.name}/{recipe.name}/{backend}/{seed}",
+                        "task": task.name, "recipe": recipe.name, "backend": backend,
+                        "seed": seed, "init": suite.init, "timeout": suite.timeout,
+                        "net": recipe.net.to_dict(), "train": train.to_dict(),
+                    })
+    if not runs:
+        raise SuiteError("the selection holds no run (every task/recipe/backend combination "
+                         "was skipped or absent)")
+    return runs

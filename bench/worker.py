@@ -1,0 +1,210 @@
+"""One run in its own fresh process: `python -m bench.worker RUN.json RESULT.json`.
+
+The runner starts this module once per run (thread variables already in the environment).
+It loads the task's data (not timed), imports the backend (timed: import), builds the model and
+sets the shared initial weights (build), trains with a per-epoch monitor (first/steady epochs,
+fit), predicts (predict), computes metrics, and writes one complete record to RESULT.json. Any
+exception becomes a `failed` record with its reason; a crash or hang is caught by the runner.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import resource
+import sys
+import time
+import traceback
+from datetime import UTC, datetime
+from pathlib import Path
+from statistics import median
+from typing import Any
+
+import numpy as np
+
+from backends.initializers import initial_weights
+from backends.registry import get_backend, get_entry
+from backends.targets import decode_outputs, encode_targets
+from bench import environment, threads
+from bench.metrics import accuracy, loss_value
+from bench.records import new_record
+from bench.spec import NetSpec, TrainSpec
+from tasks.registry import get_task
+
+#: at most this many validation evaluations per run (they are excluded from timings)
+MAX_EVALUATIONS = 100
+
+
+class EpochMonitor:
+    """The `on_epoch` callback: times epochs, records losses, evaluates, stops when asked to.
+
+    Time spent inside the callback (validation predictions) is excluded from epoch times.
+    """
+
+    def __init__(self, model, net: NetSpec, train: TrainSpec, X_val, y_val) -> None:
+        self.model, self.net, self.train = model, net, train
+        self.X_val, self.y_val = X_val, y_val
+        self.Y_val = encode_targets(y_val, net.n_outputs)
+        self.every = max(1, math.ceil(train.epochs / MAX_EVALUATIONS))
+        self.history: dict[str, list] = {"loss": [], "val_loss": [], "val_accuracy": [],
+                                         "val_epochs": [], "epoch_seconds": []}
+        self.overhead = 0.0
+        self.stop_reason: str | None = None
+        self._mark = time.perf_counter()
+
+    def start(self) -> None:
+        self._mark = time.perf_counter()
+
+    def __call__(self, epoch: int, loss: float) -> bool:
+        entered = time.perf_counter()
+        self.history["epoch_seconds"].append(entered - self._mark)
+        self.history["loss"].append(float(loss))
+        if not math.isfinite(loss):
+            self.stop_reason = f"training loss became {loss} in epoch {epoch + 1}"
+        else:
+            last = epoch + 1 == self.train.epochs
+            if epoch % self.every == 0 or last:
+                self._evaluate(epoch)
+            budget = self.train.time_budget
+            if budget is not None and sum(self.history["epoch_seconds"]) >= budget and not last:
+                self.stop_reason = f"time budget of {budget:g} s reached after epoch {epoch + 1}"
+        left = time.perf_counter()
+        self.overhead += left - entered
+        self._mark = left
+        return self.stop_reason is not None
+
+    def _evaluate(self, epoch: int) -> None:
+        outputs = self.model.predict_proba(self.X_val)
+        self.history["val_epochs"].append(epoch + 1)
+        self.history["val_loss"].append(loss_value(self.net.loss, outputs, self.Y_val))
+        self.history["val_accuracy"].append(accuracy(self.y_val, decode_outputs(outputs)))
+
+
+def _build(Model, net: NetSpec, train: TrainSpec, init: str):
+    model = Model(net, train)
+    if init == "shared":
+        model.set_weights(initial_weights(net, train.seed, train.dtype))
+    return model
+
+
+def _leave_one_out(Model, net, train, init, folds) -> dict[str, float]:
+    """Pooled held-out accuracy and loss over leave-one-out folds."""
+    y_true, outputs = [], []
+    for fold in folds:
+        model = _build(Model, net, train, init)
+        model.fit(fold.X_train, fold.y_train)
+        outputs.append(model.predict_proba(fold.X_test))
+        y_true.append(fold.y_test)
+    y, out = np.concatenate(y_true), np.concatenate(outputs)
+    return {"test_accuracy": accuracy(y, decode_outputs(out)),
+            "test_loss": loss_value(net.loss, out, encode_targets(y, net.n_outputs)),
+            "folds": len(folds)}
+
+
+def execute(run: dict[str, Any], record: dict[str, Any]) -> None:
+    """Carry out one run, filling `record` in place (status and error included)."""
+    net, train = NetSpec.from_dict(run["net"]), TrainSpec.from_dict(run["train"])
+    task = get_task(run["task"])
+    split = task.split(run["seed"])
+    entry = get_entry(run["backend"])
+    record["env"].update(framework=entry.framework, framework_version=entry.framework_version())
+    reason = entry.unavailable_reason()
+    if reason:
+        record.update(status="unavailable", error=reason)
+        return
+    os.environ.update(entry.env)
+
+    t0 = time.perf_counter()
+    Model = get_backend(entry.name)
+    timing = record["timing"]
+    timing["import_seconds"] = time.perf_counter() - t0
+    record["env"]["framework_version"] = Model.framework_version()
+    reason = Model.supports(net, train)
+    if reason:
+        record.update(status="unsupported", error=reason)
+        return
+    record["deviations"] = list(getattr(Model, "deviations", lambda n, t: [])(net, train))
+
+    t0 = time.perf_counter()
+    model = _build(Model, net, train, run["init"])
+    timing["build_seconds"] = time.perf_counter() - t0
+    record["n_params"] = int(model.n_params)
+
+    monitor = EpochMonitor(model, net, train, split.X_test, split.y_test)
+    t0 = time.perf_counter()
+    monitor.start()
+    model.fit(split.X_train, split.y_train, on_epoch=monitor)
+    timing["fit_seconds"] = time.perf_counter() - t0 - monitor.overhead
+    record["history"] = monitor.history
+    record["epochs_run"] = int(model.epochs_run)
+    epochs = monitor.history["epoch_seconds"]
+    if epochs:
+        timing["first_epoch_seconds"] = epochs[0]
+        timing["steady_epoch_seconds"] = median(epochs[1:]) if len(epochs) > 1 else epochs[0]
+    record["stop_reason"] = monitor.stop_reason
+
+    t0 = time.perf_counter()
+    test_out = model.predict_proba(split.X_test)
+    timing["predict_seconds"] = time.perf_counter() - t0
+    train_out = model.predict_proba(split.X_train)
+    if not (np.all(np.isfinite(test_out)) and np.all(np.isfinite(train_out))):
+        record.update(status="diverged",
+                      error=monitor.stop_reason or "the network's outputs are not finite")
+        return
+    metrics = {
+        "train_accuracy": accuracy(split.y_train, decode_outputs(train_out)),
+        "train_loss": loss_value(net.loss, train_out, encode_targets(split.y_train,
+                                                                     net.n_outputs)),
+        "test_accuracy": accuracy(split.y_test, decode_outputs(test_out)),
+        "test_loss": loss_value(net.loss, test_out, encode_targets(split.y_test, net.n_outputs)),
+    }
+    if task.protocol == "leave-one-out":
+        t0 = time.perf_counter()
+        metrics.update(_leave_one_out(Model, net, train, run["init"], task.folds(run["seed"])))
+        timing["cross_validation_seconds"] = time.perf_counter() - t0
+    record["metrics"] = metrics
+    if monitor.stop_reason and monitor.stop_reason.startswith("training loss became"):
+        record.update(status="diverged", error=monitor.stop_reason)
+    else:
+        record["status"] = "ok"
+
+
+def _one_line(exc: BaseException) -> str:
+    text = f"{type(exc).__name__}: {exc}".strip().splitlines()
+    return text[0] if text else type(exc).__name__
+
+
+def run_in_process(run: dict[str, Any]) -> dict[str, Any]:
+    """Execute `run` here and return its record; exceptions become `failed` records."""
+    started = time.perf_counter()
+    record = new_record(run)
+    record["started_at"] = datetime.now(UTC).isoformat(timespec="seconds")
+    n_threads = int(os.environ.get("NNBENCH_THREADS", threads.default_threads()))
+    record["env"] = {**environment.machine(), "threads": n_threads, "device": "cpu"}
+    try:
+        execute(run, record)
+    except Exception as exc:  # the record is the error report; the suite carries on
+        record.update(status="failed", error=_one_line(exc),
+                      detail="".join(traceback.format_exc().splitlines(True)[-12:]))
+    record["env"]["blas"] = threads.blas_threads()
+    record["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    record["wall_seconds"] = time.perf_counter() - started
+    return record
+
+
+def main(argv: list[str]) -> int:
+    if len(argv) != 2:
+        print("usage: python -m bench.worker RUN.json RESULT.json", file=sys.stderr)
+        return 2
+    run = json.loads(Path(argv[0]).read_text())
+    record = run_in_process(run)
+    result = Path(argv[1])
+    tmp = result.with_suffix(".tmp")
+    tmp.write_text(json.dumps(record, allow_nan=True))
+    os.replace(tmp, result)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,36 @@
+"""A test-only backend that misbehaves on request (never in the shipped registry).
+
+Registered in worker processes through NNBENCH_EXTRA_BACKENDS="fault=tests.backends.fault_backend:
+FaultModel"; NNBENCH_FAULT picks the misbehaviour: raise, crash (os._exit), segfault, hang, nan,
+slow. Without a fault it trains the real NumPy network, so its results are genuine.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import time
+
+from backends.numpy_backend import NumpyModel
+
+
+class FaultModel(NumpyModel):
+    name = "fault"
+
+    def fit(self, X, y, on_epoch=None):
+        fault = os.environ.get("NNBENCH_FAULT", "")
+        if fault == "raise":
+            raise RuntimeError("injected failure")
+        if fault == "crash":
+            os._exit(3)
+        if fault == "segfault":
+            ctypes.string_at(0)
+        if fault == "hang":
+            time.sleep(3600)
+        if fault in ("nan", "slow"):
+            def wrapped(epoch, loss):
+                if fault == "slow":
+                    time.sleep(0.2)
+                return on_epoch(epoch, float("nan") if fault == "nan" and epoch == 2 else loss)
+            return super().fit(X, y, on_epoch=wrapped)
+        return super().fit(X, y, on_epoch=on_epoch)

@@ -1,0 +1,80 @@
+import pytest
+
+from bench.suite import Suite, SuiteError, load_suite, plan_runs, suite_from_toml
+from tasks.registry import get_task
+
+
+def test_builtin_suites_load():
+    quick = load_suite("quick")
+    assert quick.name == "quick" and quick.seeds == 3
+    assert set(quick.tasks) == {"and", "or", "xor", "credit-risk", "digits"}
+    assert load_suite("full").tasks is None
+
+
+def test_plan_is_seed_major_so_backends_interleave():
+    suite = Suite(tasks=("xor",), seeds=2)
+    runs = plan_runs(suite, ["xor"], ["numpy", "other"], get_task)
+    assert [r["seed"] for r in runs[:6]] == [0] * 6 and runs[6]["seed"] == 1
+    assert [r["backend"] for r in runs[:2]] == ["numpy", "other"]
+    assert {r["recipe"] for r in runs} == {"perceptron", "course", "modern"}
+    assert runs[0]["run_id"] == "xor/perceptron/numpy/0"
+    assert all(r["train"]["seed"] == r["seed"] for r in runs)
+
+
+def test_epochs_override_and_skip():
+    suite = Suite(epochs=3, skip=("xor/course", "xor/modern/numpy"))
+    runs = plan_runs(suite, ["xor"], ["numpy"], get_task)
+    assert {r["recipe"] for r in runs} == {"perceptron"}
+    assert all(r["train"]["epochs"] == 3 for r in runs)
+
+
+def test_custom_recipe_gets_its_sizes_from_each_task():
+    suite = suite_from_toml("""
+tasks = ["xor", "credit-risk"]
+recipes = ["tiny"]
+seeds = 1
+[recipe.tiny]
+hidden = [5]
+activation = "tanh"
+output = "sigmoid"
+loss = "mse"
+optimizer = "adam"
+lr = 0.05
+batch_size = "full"
+epochs = 4
+""", "inline")
+    runs = plan_runs(suite, suite.tasks, ["numpy"], get_task)
+    layers = {r["task"]: r["net"]["layers"] for r in runs}
+    assert layers == {"xor": [2, 5, 1], "credit-risk": [4, 5, 3]}
+    assert runs[0]["train"]["batch_size"] is None and runs[0]["train"]["epochs"] == 4
+
+
+@pytest.mark.parametrize("text, fragment", [
+    ("tasks = [\"xor\"\nseeds = 2", "line"),
+    ("taks = [\"xor\"]", "did you mean 'tasks'"),
+    ("seeds = 0", "seeds=0"),
+    ("init = \"random\"", "shared, native"),
+    ("tasks = \"xor\"", "list of names"),
+    ("[recipe.bad]\nhiden = [3]", "hiden"),
+    ("timeout = -5", "timeout"),
+])
+def test_bad_suite_files_say_what_is_wrong(text, fragment):
+    with pytest.raises(SuiteError) as err:
+        suite_from_toml(text, "bad.toml")
+    assert fragment in str(err.value)
+
+
+def test_bad_custom_recipe_values_name_the_recipe():
+    suite = suite_from_toml("[recipe.r]\nhidden = [3]\nlr = -1", "x")
+    with pytest.raises(SuiteError, match=r"\[recipe.r\].*lr=-1"):
+        plan_runs(suite, ["xor"], ["numpy"], get_task)
+
+
+def test_a_recipe_no_task_offers_is_refused_with_the_offered_names():
+    with pytest.raises(SuiteError, match="perceptron.*not offered.*course, modern"):
+        plan_runs(Suite(recipes=("perceptron",)), ["digits"], ["numpy"], get_task)
+
+
+def test_missing_suite_file():
+    with pytest.raises(SuiteError, match="neither a built-in suite"):
+        load_suite("no/such/suite.toml")
