@@ -179,11 +179,19 @@ class TrainSpec(_SpecDict):
             )
         if not _is_int(self.epochs) or self.epochs < 1:
             raise SpecError(f"epochs={self.epochs!r} is not allowed; it must be an integer >= 1")
+        if (self.optimizer == "momentum") != (self.momentum > 0):
+            raise SpecError(
+                f"momentum={self.momentum!r} with optimizer={self.optimizer!r} is not allowed; "
+                "momentum > 0 goes with optimizer='momentum' (and only with it)"
+            )
         _check_bool("shuffle", self.shuffle)
         if not _is_number(self.l2) or self.l2 < 0:
             raise SpecError(f"l2={self.l2!r} is not allowed; it must be a finite number >= 0")
         if not _is_int(self.seed) or self.seed < 0:
             raise SpecError(f"seed={self.seed!r} is not allowed; it must be an integer >= 0")
+        if self.optimizer == "perceptron" and self.l2 > 0:
+            raise SpecError(f"l2={self.l2!r} with optimizer='perceptron' is not allowed; the "
+                            "perceptron rule has no weight penalty (use l2=0)")
         _choice("dtype", self.dtype, DTYPES)
         if self.time_budget is not None and (
             not _is_number(self.time_budget) or self.time_budget <= 0
