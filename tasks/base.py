@@ -24,6 +24,16 @@ from bench.spec import Recipe
 PROTOCOLS = ("holdout", "resubstitution", "leave-one-out")
 
 
+def course_lr(lr: float, n_outputs: int) -> float:
+    """The spec learning rate that takes the same step as the course's rate `lr`.
+
+    The course updates weights by lr * error * f'(z), the gradient of 1/2 * sum over output
+    units of the squared error; nnbench's `mse` is the mean over output units of the squared
+    error, whose gradient is 2 / n_outputs times that. Course §2's worked step checks this.
+    """
+    return lr * n_outputs / 2
+
+
 class DataError(ValueError):
     """Task data that cannot be used (NaN/inf, wrong shapes, bad labels)."""
 
@@ -58,7 +68,7 @@ class Split:
                                 f"expected 0..{n_classes - 1}")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # eq=False: hashable by identity (recipes is a dict)
 class Task:
     """A benchmark problem. `load(seed)` returns the main Split; see the module docstring."""
 
