@@ -62,8 +62,8 @@ def _extra_backends(spec: str) -> dict[str, BackendEntry]:
         module, _, class_name = target.partition(":")
         if not (name and module and class_name):
             raise ValueError(f"{EXTRA_VARIABLE}: {item!r} is not of the form name=module:Class")
-        extra[name] = BackendEntry(name, module, class_name, framework=module.split(".")[0],
-                                   distribution="nnbench")
+        top = module.split(".")[0]
+        extra[name] = BackendEntry(name, module, class_name, framework=top, distribution=top)
     return extra
 
 

@@ -116,7 +116,10 @@ def _plan(args: argparse.Namespace) -> tuple[Suite, list[dict[str, Any]]]:
                 if name not in known:
                     raise UsageError(f"suite {suite.name}: unknown {kind} {name!r}"
                                      f"{suggest(name, known)}; available: {', '.join(known)}")
-        runs = plan_runs(suite, suite.tasks or tuple(TASKS), _selected_backends(suite), get_task)
+        task_names = suite.tasks or tuple(TASKS)
+        runs = plan_runs(suite, task_names, _selected_backends(suite), get_task)
+        for name in task_names:  # bad or missing data is bad input: refuse it before any run
+            get_task(name).split(0)
     except (SuiteError, SpecError, DataError) as exc:
         raise UsageError(str(exc)) from None
     return suite, runs

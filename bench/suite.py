@@ -8,7 +8,6 @@ entries to leave out), and `[recipe.NAME]` tables defining custom recipes by hid
 
 from __future__ import annotations
 
-import difflib
 import tomllib
 from dataclasses import dataclass, field, fields, replace
 from importlib import resources
@@ -16,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.spec import NetSpec, Recipe, SpecError, TrainSpec
+from tasks.registry import closest as suggest
 
 BUILTIN_SUITES = ("quick", "full")
 INIT_MODES = ("shared", "native")
@@ -23,16 +23,11 @@ SUITE_KEYS = ("tasks", "backends", "recipes", "seeds", "epochs", "timeout", "ini
               "skip", "recipe")
 NET_FIELDS = tuple(f.name for f in fields(NetSpec) if f.name != "layers")
 TRAIN_FIELDS = tuple(f.name for f in fields(TrainSpec) if f.name != "seed")
-CUSTOM_KEYS = ("hidden", *NET_FIELDS, *TRAIN_FIELDS)
+CUSTOM_KEYS = ("hidden", "layers", *NET_FIELDS, *TRAIN_FIELDS)
 
 
 class SuiteError(ValueError):
     """A suite or command-line selection that cannot be run; the message says what is allowed."""
-
-
-def suggest(name: str, choices) -> str:
-    match = difflib.get_close_matches(name, list(choices), n=1)
-    return f" (did you mean {match[0]!r}?)" if match else ""
 
 
 @dataclass(frozen=True)
@@ -125,18 +120,32 @@ def load_suite(name_or_path: str) -> Suite:
 
 
 def custom_recipe(name: str, table: dict[str, Any], task) -> Recipe:
-    """Build a suite-defined recipe for `task`: input and output sizes come from the task."""
+    """Build a suite-defined recipe for `task`.
+
+    `hidden` gives the hidden sizes (input and output sizes come from the task); `layers` gives
+    every size and must fit the task.
+    """
     table = dict(table)
-    hidden = table.pop("hidden", [])
-    if not isinstance(hidden, list) or not all(isinstance(h, int) for h in hidden):
-        raise SuiteError(f"[recipe.{name}]: hidden must be a list of layer sizes, e.g. [30, 30]")
+    if "hidden" in table and "layers" in table:
+        raise SuiteError(f"[recipe.{name}]: give hidden or layers, not both")
+    hidden, layers = table.pop("hidden", []), table.pop("layers", None)
+    for key, sizes in (("hidden", hidden), ("layers", layers or [])):
+        if not isinstance(sizes, list) or not all(isinstance(h, int) for h in sizes):
+            raise SuiteError(f"[recipe.{name}]: {key} must be a list of layer sizes, "
+                             "e.g. [30, 30]")
     net_kw = {k: table.pop(k) for k in NET_FIELDS if k in table}
     if table.get("batch_size") == "full":
         table["batch_size"] = None
     output = net_kw.get("output", "softmax")
-    n_out = 1 if task.n_classes == 2 and output != "softmax" else task.n_classes
+    if layers is None:
+        n_out = 1 if task.n_classes == 2 and output != "softmax" else task.n_classes
+        layers = [task.n_features, *hidden, n_out]
+    elif len(layers) < 2 or layers[0] != task.n_features or layers[-1] not in task.output_sizes:
+        outs = " or ".join(str(n) for n in task.output_sizes)
+        raise SuiteError(f"[recipe.{name}]: layers {layers} do not fit task {task.name}: it has "
+                         f"{task.n_features} inputs and takes {outs} outputs")
     try:
-        net = NetSpec(layers=(task.n_features, *hidden, n_out), **net_kw)
+        net = NetSpec(layers=tuple(layers), **net_kw)
         return Recipe(name, net, TrainSpec(**table), description=f"custom recipe {name}")
     except (SpecError, TypeError) as exc:
         raise SuiteError(f"[recipe.{name}] for task {task.name}: {exc}") from None

@@ -88,18 +88,24 @@ def _build(Model, net: NetSpec, train: TrainSpec, init: str):
     return model
 
 
-def _leave_one_out(Model, net, train, init, folds) -> dict[str, float]:
-    """Pooled held-out accuracy and loss over leave-one-out folds."""
+def _test_metrics(task, net: NetSpec, y: np.ndarray, outputs: np.ndarray) -> dict[str, float]:
+    """Accuracy, loss and the task's own metrics of output activations against labels."""
+    metrics = {"test_accuracy": accuracy(y, decode_outputs(outputs)),
+               "test_loss": loss_value(net.loss, outputs, encode_targets(y, net.n_outputs))}
+    if task.metrics is not None:
+        metrics.update(task.metrics(y, outputs))
+    return metrics
+
+
+def _leave_one_out(Model, net, train, init, folds) -> tuple[np.ndarray, np.ndarray]:
+    """Held-out labels and output activations pooled over leave-one-out folds."""
     y_true, outputs = [], []
     for fold in folds:
         model = _build(Model, net, train, init)
         model.fit(fold.X_train, fold.y_train)
         outputs.append(model.predict_proba(fold.X_test))
         y_true.append(fold.y_test)
-    y, out = np.concatenate(y_true), np.concatenate(outputs)
-    return {"test_accuracy": accuracy(y, decode_outputs(out)),
-            "test_loss": loss_value(net.loss, out, encode_targets(y, net.n_outputs)),
-            "folds": len(folds)}
+    return np.concatenate(y_true), np.concatenate(outputs)
 
 
 def execute(run: dict[str, Any], record: dict[str, Any]) -> None:
@@ -156,13 +162,15 @@ def execute(run: dict[str, Any], record: dict[str, Any]) -> None:
         "train_accuracy": accuracy(split.y_train, decode_outputs(train_out)),
         "train_loss": loss_value(net.loss, train_out, encode_targets(split.y_train,
                                                                      net.n_outputs)),
-        "test_accuracy": accuracy(split.y_test, decode_outputs(test_out)),
-        "test_loss": loss_value(net.loss, test_out, encode_targets(split.y_test, net.n_outputs)),
     }
     if task.protocol == "leave-one-out":
         t0 = time.perf_counter()
-        metrics.update(_leave_one_out(Model, net, train, run["init"], task.folds(run["seed"])))
+        folds = task.folds(run["seed"])
+        y_held_out, held_out = _leave_one_out(Model, net, train, run["init"], folds)
         timing["cross_validation_seconds"] = time.perf_counter() - t0
+        metrics.update(_test_metrics(task, net, y_held_out, held_out), folds=len(folds))
+    else:
+        metrics.update(_test_metrics(task, net, split.y_test, test_out))
     record["metrics"] = metrics
     if monitor.stop_reason and monitor.stop_reason.startswith("training loss became"):
         record.update(status="diverged", error=monitor.stop_reason)

@@ -83,6 +83,10 @@ class Task:
     target_accuracy: float | None = None
     #: where the data comes from (shown by `nnbench list`)
     source: str = ""
+    #: task-specific test metrics: (y_true labels, output activations) -> {name: value},
+    #: merged into each record's metrics next to accuracy and loss
+    metrics: Callable[[np.ndarray, np.ndarray], dict[str, float]] | None = field(
+        default=None, repr=False)
 
     def __post_init__(self) -> None:
         if self.protocol not in PROTOCOLS:

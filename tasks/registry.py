@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import importlib
+import os
 
 from tasks.base import Task
 
@@ -26,6 +27,28 @@ def closest(name: str, choices) -> str:
     """' (did you mean X?)' for the closest choice, or ''."""
     match = difflib.get_close_matches(name, list(choices), n=1)
     return f" (did you mean {match[0]!r}?)" if match else ""
+
+
+EXTRA_VARIABLE = "NNBENCH_EXTRA_TASKS"
+
+
+def _extra_tasks(spec: str) -> dict[str, str]:
+    """Tasks added without editing this file: "name=module:attribute[,...]".
+
+    For trying out a task of one's own, and for the tests' deliberately broken tasks; worker
+    processes inherit the variable.
+    """
+    extra = {}
+    for item in filter(None, (part.strip() for part in spec.split(","))):
+        name, _, target = item.partition("=")
+        if not name or target.count(":") != 1 or target.startswith(":") or target.endswith(":"):
+            raise ValueError(f"{EXTRA_VARIABLE}: {item!r} is not of the form "
+                             "name=module:attribute")
+        extra[name] = target
+    return extra
+
+
+TASKS.update(_extra_tasks(os.environ.get(EXTRA_VARIABLE, "")))
 
 
 def get_task(name: str) -> Task:

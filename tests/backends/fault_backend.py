@@ -1,15 +1,21 @@
 """A test-only backend that misbehaves on request (never in the shipped registry).
 
 Registered in worker processes through NNBENCH_EXTRA_BACKENDS="fault=tests.backends.fault_backend:
-FaultModel"; NNBENCH_FAULT picks the misbehaviour: raise, crash (os._exit), segfault, hang, nan,
-slow. Without a fault it trains the real NumPy network, so its results are genuine.
+FaultModel"; NNBENCH_FAULT picks the misbehaviour: raise, crash (os._exit), segfault, oom (runs
+out of memory under an address-space limit), oom-kill (SIGKILL, as the kernel's OOM killer
+sends), hang, nan, slow. Without a fault it trains the real NumPy network, so its results are
+genuine.
 """
 
 from __future__ import annotations
 
 import ctypes
 import os
+import resource
+import signal
 import time
+
+import numpy as np
 
 from backends.numpy_backend import NumpyModel
 
@@ -25,6 +31,12 @@ class FaultModel(NumpyModel):
             os._exit(3)
         if fault == "segfault":
             ctypes.string_at(0)
+        if fault == "oom":
+            resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30))
+            hog = [np.ones(1 << 27) for _ in range(64)]  # 64 GiB requested, 2 GiB allowed
+            del hog
+        if fault == "oom-kill":
+            os.kill(os.getpid(), signal.SIGKILL)
         if fault == "hang":
             time.sleep(3600)
         if fault in ("nan", "slow"):

@@ -92,10 +92,13 @@ def test_existing_output_directory_is_refused(tmp_path):
     assert (tmp_path / "keep.txt").read_text() == "mine"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("fault, status, reason", [
     ("raise", "failed", "RuntimeError: injected failure"),
     ("crash", "failed", "exited with code 3"),
     ("segfault", "failed", "killed by SIGSEGV"),
+    ("oom", "failed", "MemoryError"),
+    ("oom-kill", "failed", "killed by SIGKILL (out of memory?)"),
     ("hang", "timeout", "timeout of 4 s"),
     ("nan", "diverged", "training loss became nan in epoch 3"),
 ])
@@ -114,6 +117,7 @@ def test_a_faulty_run_becomes_a_record_and_the_suite_carries_on(tmp_path, fault,
     assert reason[:20] in result.stdout  # the table shows the reason, not just a count
 
 
+@pytest.mark.slow
 def test_resume_runs_only_what_is_missing_and_refuses_another_suite(tmp_path):
     out = tmp_path / "run"
     base = ["run", "--tasks", "xor", "--recipe", "modern", "--seeds", "2", "--out", str(out)]
@@ -131,6 +135,7 @@ def test_resume_runs_only_what_is_missing_and_refuses_another_suite(tmp_path):
     assert other.returncode == 2 and "runs added: xor/modern/numpy/2" in other.stderr
 
 
+@pytest.mark.slow
 def test_interrupt_keeps_finished_records_and_says_how_to_resume(tmp_path):
     out = tmp_path / "run"
     process = subprocess.Popen(
@@ -148,3 +153,101 @@ def test_interrupt_keeps_finished_records_and_says_how_to_resume(tmp_path):
     assert 1 <= len(done) < 4 and all(r["status"] == "ok" for r in done.values())
     assert "--resume --out" in stdout
     assert read_records(out / "runs.jsonl").bad_lines == []
+
+
+BROKEN = {"NNBENCH_EXTRA_TASKS": ",".join(
+    f"{name}=tests.tasks.broken_tasks:{attr}" for name, attr in (
+        ("nan-data", "NAN_DATA"), ("inf-data", "INF_DATA"),
+        ("labels-out-of-range", "LABELS_OUT_OF_RANGE"),
+        ("labels-wrong-shape", "LABELS_WRONG_SHAPE"),
+        ("labels-not-integer", "LABELS_NOT_INTEGER")))}
+
+
+@pytest.mark.parametrize("task, message", [
+    ("nan-data", "X_train holds 4 NaN or infinite value(s)"),
+    ("inf-data", "X_train holds 4 NaN or infinite value(s)"),
+    ("labels-out-of-range", "y_train labels span 0..2, expected 0..1"),
+    ("labels-wrong-shape", "y_train has shape (2, 2), expected (4,) class labels"),
+    ("labels-not-integer", "y_train must hold integer class labels"),
+])
+def test_bad_data_is_refused_before_anything_runs(tmp_path, task, message):
+    out = tmp_path / "never"
+    result = nnbench("run", "--tasks", task, "--out", str(out), env=BROKEN)
+    assert result.returncode == 2 and f"task {task}: {message}" in result.stderr
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("recipe, message", [
+    ("lr = -0.5", "lr=-0.5 is not allowed; it must be a finite number > 0"),
+    ("epochs = 0", "epochs=0 is not allowed"),
+    ("batch_size = 0", "batch_size=0 is not allowed"),
+    ('activation = "swish"', "activation='swish' is not allowed; choose one of: step, sigmoid"),
+    ('loss = "hinge"', "loss='hinge' is not allowed"),
+    ('optimizer = "rmsprop"', "optimizer='rmsprop' is not allowed"),
+    ("layers = [3, 4, 1]", "layers [3, 4, 1] do not fit task xor: it has 2 inputs and takes "
+                           "1 or 2 outputs"),
+    ("learning_rate = 0.1", "unknown key(s) learning_rate"),
+])
+def test_bad_custom_recipes_in_a_suite_file_exit_2(tmp_path, recipe, message):
+    suite = tmp_path / "suite.toml"
+    suite.write_text(f'tasks = ["xor"]\nrecipes = ["mine"]\n[recipe.mine]\n{recipe}\n')
+    out = tmp_path / "never"
+    result = nnbench("run", "--suite", str(suite), "--out", str(out))
+    assert result.returncode == 2 and message in result.stderr, result.stderr
+    assert not out.exists()
+
+
+def test_a_real_divergence_stops_early_and_keeps_its_history(tmp_path):
+    suite = tmp_path / "suite.toml"
+    suite.write_text('tasks = ["xor"]\nrecipes = ["hot"]\nseeds = 1\n[recipe.hot]\n'
+                     'hidden = [8]\noutput = "linear"\nloss = "mse"\nlr = 50.0\n'
+                     'batch_size = "full"\nepochs = 2000\n')
+    result = nnbench("run", "--suite", str(suite), "--out", str(tmp_path / "run"))
+    assert result.returncode == 0, result.stderr
+    (record,) = records(tmp_path / "run").values()
+    assert record["status"] == "diverged" and "training loss became" in record["error"]
+    assert 1 <= record["epochs_run"] < 2000 == record["train"]["epochs"]
+    assert len(record["history"]["loss"]) == record["epochs_run"]
+
+
+def test_a_backend_whose_framework_is_missing_is_unavailable_with_the_fix(tmp_path):
+    result = nnbench("run", "--tasks", "xor", "--recipe", "modern", "--backends", "ghost,numpy",
+                     "--seeds", "1", "--out", str(tmp_path / "run"),
+                     env={"NNBENCH_EXTRA_BACKENDS": "ghost=nosuchframework.backend:Model"})
+    assert result.returncode == 0, result.stderr
+    ghost = records(tmp_path / "run")["xor/modern/ghost/0"]
+    assert ghost["status"] == "unavailable"
+    assert ghost["error"] == "nosuchframework is not installed; pip install nosuchframework"
+
+
+def test_same_seed_gives_identical_results_on_numpy(tmp_path):
+    args = ("run", "--tasks", "xor,digits", "--recipe", "modern", "--backends", "numpy",
+            "--seeds", "1", "--epochs", "5")
+    for name in ("a", "b"):
+        assert nnbench(*args, "--out", str(tmp_path / name)).returncode == 0
+    a, b = records(tmp_path / "a"), records(tmp_path / "b")
+    for run_id in a:
+        assert a[run_id]["metrics"] == b[run_id]["metrics"]
+        assert a[run_id]["history"]["loss"] == b[run_id]["history"]["loss"]
+
+
+@pytest.mark.slow
+def test_ctrl_c_behaves_like_sigterm(tmp_path):
+    out = tmp_path / "run"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bench", "run", "--tasks", "xor", "--recipe", "modern",
+         "--backends", "fault", "--seeds", "4", "--epochs", "20", "--out", str(out)],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env={**os.environ, **FAULT, "NNBENCH_FAULT": "slow"})
+    deadline = time.monotonic() + 60
+    while not records(out) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    process.send_signal(signal.SIGINT)
+    stdout, _ = process.communicate(timeout=60)
+    assert process.returncode == 130 and "--resume --out" in stdout
+    resumed = nnbench("run", "--tasks", "xor", "--recipe", "modern", "--backends", "fault",
+                      "--seeds", "4", "--epochs", "20", "--out", str(out), "--resume",
+                      env={**FAULT, "NNBENCH_FAULT": ""})
+    assert resumed.returncode == 0, resumed.stderr
+    ids = [r["run_id"] for r in read_records(out / "runs.jsonl").records]
+    assert sorted(ids) == [f"xor/modern/fault/{s}" for s in range(4)]  # none twice, none lost
