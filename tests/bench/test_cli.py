@@ -135,20 +135,29 @@ def test_resume_runs_only_what_is_missing_and_refuses_another_suite(tmp_path):
     assert other.returncode == 2 and "runs added: xor/modern/numpy/2" in other.stderr
 
 
-@pytest.mark.slow
-def test_interrupt_keeps_finished_records_and_says_how_to_resume(tmp_path):
-    out = tmp_path / "run"
+SLOW_SUITE = ("run", "--tasks", "xor", "--recipe", "modern", "--backends", "fault",
+              "--seeds", "4", "--epochs", "20")
+
+
+def interrupt_after_first_record(out: Path, sig: signal.Signals) -> tuple[int, str]:
+    """Start a slow suite, send `sig` once a run has finished; (exit code, stdout)."""
     process = subprocess.Popen(
-        [sys.executable, "-m", "bench", "run", "--tasks", "xor", "--recipe", "modern",
-         "--backends", "fault", "--seeds", "4", "--epochs", "20", "--out", str(out)],
+        [sys.executable, "-m", "bench", *SLOW_SUITE, "--out", str(out)],
         cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         env={**os.environ, **FAULT, "NNBENCH_FAULT": "slow"})
     deadline = time.monotonic() + 60
     while not records(out) and time.monotonic() < deadline:
         time.sleep(0.2)
-    process.send_signal(signal.SIGTERM)
+    process.send_signal(sig)
     stdout, _ = process.communicate(timeout=60)
-    assert process.returncode == 130
+    return process.returncode, stdout
+
+
+@pytest.mark.slow
+def test_interrupt_keeps_finished_records_and_says_how_to_resume(tmp_path):
+    out = tmp_path / "run"
+    code, stdout = interrupt_after_first_record(out, signal.SIGTERM)
+    assert code == 130
     done = records(out)
     assert 1 <= len(done) < 4 and all(r["status"] == "ok" for r in done.values())
     assert "--resume --out" in stdout
@@ -232,21 +241,11 @@ def test_same_seed_gives_identical_results_on_numpy(tmp_path):
 
 
 @pytest.mark.slow
-def test_ctrl_c_behaves_like_sigterm(tmp_path):
+def test_ctrl_c_behaves_like_sigterm_and_resume_completes_without_duplicates(tmp_path):
     out = tmp_path / "run"
-    process = subprocess.Popen(
-        [sys.executable, "-m", "bench", "run", "--tasks", "xor", "--recipe", "modern",
-         "--backends", "fault", "--seeds", "4", "--epochs", "20", "--out", str(out)],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        env={**os.environ, **FAULT, "NNBENCH_FAULT": "slow"})
-    deadline = time.monotonic() + 60
-    while not records(out) and time.monotonic() < deadline:
-        time.sleep(0.2)
-    process.send_signal(signal.SIGINT)
-    stdout, _ = process.communicate(timeout=60)
-    assert process.returncode == 130 and "--resume --out" in stdout
-    resumed = nnbench("run", "--tasks", "xor", "--recipe", "modern", "--backends", "fault",
-                      "--seeds", "4", "--epochs", "20", "--out", str(out), "--resume",
+    code, stdout = interrupt_after_first_record(out, signal.SIGINT)
+    assert code == 130 and "--resume --out" in stdout
+    resumed = nnbench(*SLOW_SUITE, "--out", str(out), "--resume",
                       env={**FAULT, "NNBENCH_FAULT": ""})
     assert resumed.returncode == 0, resumed.stderr
     ids = [r["run_id"] for r in read_records(out / "runs.jsonl").records]
