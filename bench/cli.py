@@ -91,6 +91,15 @@ def build_parser() -> argparse.ArgumentParser:
                      "(default: results/runs/<UTC timestamp>)")
     run.add_argument("--resume", action="store_true",
                      help="continue the run in --out, running only what is missing")
+
+    report = commands.add_parser("report", help="(re)write DIR/report.md, DIR/report.html, "
+                                 "DIR/plots/ and DIR/summary.csv from DIR/runs.jsonl")
+    report.add_argument("dir", type=Path, metavar="DIR", help="output directory of a run")
+
+    compare = commands.add_parser("compare", help="accuracy and time changes from run A to B")
+    compare.add_argument("dir_a", type=Path, metavar="DIR_A", help="the reference run")
+    compare.add_argument("dir_b", type=Path, metavar="DIR_B", help="the run to compare with it")
+
     return parser
 
 
@@ -205,7 +214,7 @@ def cmd_run(args: argparse.Namespace, console: Console) -> int:
                       f"finished records are in {out / RUNS_FILE}. Resume with:\n  nnbench run "
                       f"{' '.join(_original_args())} --resume --out {out}", highlight=False)
         return EXIT_INTERRUPTED
-    return summarize_dir(out, console)
+    return summarize_dir(out, console) or report_dir(out, console)
 
 
 def _original_args() -> list[str]:
@@ -232,6 +241,41 @@ def summarize_dir(out: Path, console: Console) -> int:
     print_summary(rows, f"nnbench — {out} — test accuracy: mean ± 95% CI over seeds", console)
     console.print(f"records: {out / RUNS_FILE}   summary: {out / SUMMARY_FILE}")
     return 0
+
+
+def report_dir(out: Path, console: Console) -> int:
+    """Write report.md, report.html, plots/ and summary.csv of a run directory."""
+    from bench.report import ReportError, write_report  # pandas and matplotlib: lazy
+
+    try:
+        report, files = write_report(out)
+    except ReportError as exc:
+        raise UsageError(str(exc)) from None
+    for warning in report.warnings:
+        console.print(f"note: {warning}", highlight=False)
+    console.print(f"report: {files['markdown']}  {files['html']}  plots: {files['plots']}/",
+                  highlight=False)
+    return 0
+
+
+def cmd_report(args: argparse.Namespace, console: Console) -> int:
+    from bench.report import ReportError, load_run
+
+    try:
+        load_run(args.dir)
+    except ReportError as exc:
+        raise UsageError(str(exc)) from None
+    return summarize_dir(args.dir, console) or report_dir(args.dir, console)
+
+
+def cmd_compare(args: argparse.Namespace, console: Console) -> int:
+    from bench.compare import compare_dirs
+    from bench.report import ReportError
+
+    try:
+        return compare_dirs(args.dir_a, args.dir_b, console)
+    except ReportError as exc:
+        raise UsageError(str(exc)) from None
 
 
 def list_data() -> dict[str, Any]:
@@ -277,7 +321,8 @@ def main(argv: list[str] | None = None) -> int:
     # Logs and pipes get a wide table rather than rich's 80-column default.
     console = Console() if sys.stdout.isatty() else Console(width=160)
     try:
-        return {"list": cmd_list, "run": cmd_run}[args.command](args, console)
+        return {"list": cmd_list, "run": cmd_run, "report": cmd_report,
+                "compare": cmd_compare}[args.command](args, console)
     except UsageError as exc:
         print(f"nnbench {args.command}: error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT

@@ -2,13 +2,19 @@
 
 Only `ok` records enter the accuracy and time statistics; every record, whatever its status,
 is counted in `statuses` and its reason kept in `errors`, so nothing is silently dropped.
+
+Time to target: where a task sets `target_accuracy`, the training time (sum of epoch seconds,
+evaluation excluded) until the first validation evaluation at or above the target; seeds that
+never reach it are counted in `target_reached` and left out of the median.
 """
 
 from __future__ import annotations
 
 import csv
 import math
+import statistics
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -22,15 +28,60 @@ TIME_KEYS = ("fit_seconds", "first_epoch_seconds", "steady_epoch_seconds", "pred
 COLUMNS = ("task", "recipe", "backend", "runs", "ok", "statuses", "test_accuracy_mean",
            "test_accuracy_std", "test_accuracy_ci95", "test_accuracy_worst", "test_accuracy_best",
            "train_accuracy_mean", *(f"{k}_mean" for k in TIME_KEYS), "epochs_run_mean",
-           "peak_rss_mb_max", "n_params", "deviations", "errors")
+           "peak_rss_mb_max", "n_params", "deviations", "errors",
+           # added with the report (older readers keep working: the columns above come first)
+           "test_accuracy_worst_seed", "test_accuracy_best_seed", "import_seconds_mean",
+           "build_seconds_mean", "target_accuracy", "target_reached",
+           "time_to_target_seconds_median", "stop_reasons")
+
+
+def target_accuracy(task: str) -> float | None:
+    """The task's target accuracy from the registry; None for unknown tasks or no target."""
+    try:
+        from tasks.registry import get_task
+
+        value = get_task(task).target_accuracy
+    except (KeyError, ImportError, AttributeError, ValueError):
+        return None
+    return None if value is None else float(value)
+
+
+def time_to_target(record: dict[str, Any], target: float | None) -> float | None:
+    """Training seconds until the first validation evaluation reaching `target`, or None.
+
+    Uses history.val_accuracy at history.val_epochs (1-based; every epoch when absent) and the
+    per-epoch seconds, which exclude evaluation time.
+    """
+    if target is None:
+        return None
+    history = record.get("history") or {}
+    accuracies = history.get("val_accuracy") or []
+    seconds = history.get("epoch_seconds") or []
+    epochs = history.get("val_epochs") or list(range(1, len(accuracies) + 1))
+    for epoch, acc in zip(epochs, accuracies):
+        if acc is not None and acc >= target - 1e-12:
+            if epoch > len(seconds):
+                return None
+            return float(sum(seconds[:epoch]))
+    return None
 
 
 def _group_key(record: dict[str, Any]) -> tuple[str, str, str]:
     return record["task"], record["recipe"], record["backend"]
 
 
-def summarize_records(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """One row per task x recipe x backend, in the order the groups first appear."""
+def _seed_of(records: list[dict[str, Any]], value: float) -> Any:
+    return next((r["seed"] for r in records if r["metrics"].get("test_accuracy") == value), None)
+
+
+def summarize_records(records: list[dict[str, Any]],
+                      targets: Callable[[str], float | None] = target_accuracy,
+                      ) -> list[dict[str, Any]]:
+    """One row per task x recipe x backend, in the order the groups first appear.
+
+    `targets` maps a task name to its target accuracy (default: the task registry's).
+    """
+    target_of: dict[str, float | None] = {}
     groups: dict[tuple[str, str, str], list[dict[str, Any]]] = {}
     for record in records:
         groups.setdefault(_group_key(record), []).append(record)
@@ -55,8 +106,21 @@ def summarize_records(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
             "errors": "; ".join(sorted({r["error"] for r in group
                                         if r["status"] != "ok" and r.get("error")})),
         }
-        for key in TIME_KEYS:
+        for key in TIME_KEYS + ("import_seconds", "build_seconds"):
             row[f"{key}_mean"] = summarize(r["timing"].get(key) for r in ok).mean
+        if task not in target_of:
+            target_of[task] = targets(task)
+        target = target_of[task]
+        reached = [t for t in (time_to_target(r, target) for r in ok) if t is not None]
+        row.update(
+            test_accuracy_worst_seed=_seed_of(ok, acc.low) if ok else None,
+            test_accuracy_best_seed=_seed_of(ok, acc.high) if ok else None,
+            target_accuracy=target,
+            target_reached=len(reached) if target is not None else None,
+            time_to_target_seconds_median=statistics.median(reached) if reached
+            else float("nan"),
+            stop_reasons="; ".join(sorted({r["stop_reason"] for r in group
+                                           if r.get("stop_reason")})))
         rows.append(row)
     return rows
 
