@@ -100,6 +100,9 @@ def build_parser() -> argparse.ArgumentParser:
     compare.add_argument("dir_a", type=Path, metavar="DIR_A", help="the reference run")
     compare.add_argument("dir_b", type=Path, metavar="DIR_B", help="the run to compare with it")
 
+    fetch = commands.add_parser("fetch", help="download a task's data into the data directory "
+                                "($NNBENCH_DATA_DIR) and verify its checksums")
+    fetch.add_argument("name", metavar="NAME|all", help="a task with downloadable data, or all")
     return parser
 
 
@@ -278,6 +281,26 @@ def cmd_compare(args: argparse.Namespace, console: Console) -> int:
         raise UsageError(str(exc)) from None
 
 
+def cmd_fetch(args: argparse.Namespace, console: Console) -> int:
+    from tasks.datadir import data_dir, data_set_of, fetch
+
+    data_sets = {n: d for n in TASKS if (d := data_set_of(get_task(n))) is not None}
+    if args.name != "all" and args.name not in data_sets:
+        raise UsageError(f"no data to fetch for {args.name!r}{suggest(args.name, data_sets)}; "
+                         f"choose all or one of: {', '.join(data_sets)}")
+    failed = 0
+    for name in data_sets if args.name == "all" else [args.name]:
+        try:
+            paths = fetch(data_sets[name])
+        except DataError as exc:
+            failed += 1
+            print(f"nnbench fetch: {name}: {exc}", file=sys.stderr)
+            continue
+        console.print(f"{name}: {len(paths)} file(s) present and verified in "
+                      f"{data_dir() / data_sets[name].name}", highlight=False)
+    return 1 if failed else 0
+
+
 def list_data() -> dict[str, Any]:
     tasks = {}
     for name in TASKS:
@@ -322,7 +345,7 @@ def main(argv: list[str] | None = None) -> int:
     console = Console() if sys.stdout.isatty() else Console(width=160)
     try:
         return {"list": cmd_list, "run": cmd_run, "report": cmd_report,
-                "compare": cmd_compare}[args.command](args, console)
+                "compare": cmd_compare, "fetch": cmd_fetch}[args.command](args, console)
     except UsageError as exc:
         print(f"nnbench {args.command}: error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT

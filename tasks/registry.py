@@ -15,6 +15,10 @@ TASKS: dict[str, str] = {
     "xor": "tasks.gates:XOR",
     "credit-risk": "tasks.credit_risk:CREDIT_RISK",
     "digits": "tasks.digits:DIGITS",
+    "mnist": "tasks.mnist:MNIST",
+    "fashion-mnist": "tasks.mnist:FASHION_MNIST",
+    "german-credit": "tasks.german_credit:GERMAN_CREDIT",
+    "credit-default": "tasks.credit_default:CREDIT_DEFAULT",
 }
 
 
