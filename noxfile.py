@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 import nox
@@ -24,9 +25,20 @@ def data_env() -> dict[str, str]:
 
 @nox.session
 def tests(session: nox.Session) -> None:
-    """The whole test suite, slow tests included (plain `pytest` skips the slow ones)."""
+    """The whole test suite (slow tests included), then the accuracy gate.
+
+    Plain `pytest` skips the slow tests. The gate runs the `gate` suite and fails when any
+    task x recipe x backend falls below results/baseline.json by more than its seed spread
+    allows (see bench/gate.py). `nox -s tests -- -k spec` runs selected tests and no gate.
+    """
     session.install(*CONSTRAINTS, "-e", ".[dev]")
     session.run("pytest", "-m", "slow or not slow", *session.posargs, env=data_env())
+    if session.posargs:
+        return
+    out = Path(session.create_tmp()) / "gate-run"
+    shutil.rmtree(out, ignore_errors=True)
+    session.run("nnbench", "run", "--suite", "gate", "--out", str(out), env=data_env())
+    session.run("nnbench", "check", str(out), "--baseline", "results/baseline.json")
 
 
 @nox.session
@@ -38,6 +50,20 @@ def bench(session: nox.Session) -> None:
     session.install(*CONSTRAINTS, "-e", ".")
     session.run("nnbench", "run", *(session.posargs or ["--suite", "quick"]),
                 env={"NNBENCH_OFFLINE": "1", **data_env()})
+
+
+@nox.session
+def perf(session: nox.Session) -> None:
+    """Speed benchmarks (pytest-benchmark), saved under results/perf/.
+
+    Compare with the last saved run and fail on a slowdown:
+    `nox -s perf -- --benchmark-compare --benchmark-compare-fail=median:15%`.
+    """
+    session.install(*CONSTRAINTS, "-e", ".[dev]")
+    session.run("pytest", "benchmarks", "-m", "slow or not slow", "--benchmark-only",
+                "--benchmark-autosave", "--benchmark-storage=file://results/perf",
+                "--benchmark-columns=min,median,iqr,mean,rounds", "--benchmark-sort=name",
+                *session.posargs)
 
 
 @nox.session

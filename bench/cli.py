@@ -19,7 +19,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from backends.registry import BACKENDS
-from bench import threads
+from bench import gate, threads
+from bench.baseline import DEFAULT_PATH as DEFAULT_BASELINE
+from bench.baseline import entries_from_run, load_baseline, update_baseline
 from bench.records import RUNS_FILE, cut_torn_tail, read_records
 from bench.runner import Interrupted, Runner
 from bench.spec import SpecError
@@ -99,6 +101,18 @@ def build_parser() -> argparse.ArgumentParser:
     compare = commands.add_parser("compare", help="accuracy and time changes from run A to B")
     compare.add_argument("dir_a", type=Path, metavar="DIR_A", help="the reference run")
     compare.add_argument("dir_b", type=Path, metavar="DIR_B", help="the run to compare with it")
+
+    baseline = commands.add_parser("baseline", help="write or update the accuracy baseline "
+                                   "from a run")
+    baseline.add_argument("dir", type=Path, metavar="DIR", help="output directory of a run")
+    baseline.add_argument("--baseline", type=Path, default=DEFAULT_BASELINE,
+                          help=f"baseline file to write or update (default {DEFAULT_BASELINE})")
+
+    check = commands.add_parser("check", help="exit 1 if a run's accuracy regressed against "
+                                "the baseline")
+    check.add_argument("dir", type=Path, metavar="DIR", help="output directory of a run")
+    check.add_argument("--baseline", type=Path, default=DEFAULT_BASELINE,
+                       help=f"baseline file (default {DEFAULT_BASELINE})")
 
     fetch = commands.add_parser("fetch", help="download a task's data into the data directory "
                                 "($NNBENCH_DATA_DIR) and verify its checksums")
@@ -281,6 +295,35 @@ def cmd_compare(args: argparse.Namespace, console: Console) -> int:
         raise UsageError(str(exc)) from None
 
 
+def cmd_baseline(args: argparse.Namespace, console: Console) -> int:
+    try:
+        data, keys = update_baseline(args.dir, args.baseline)
+    except (OSError, ValueError) as exc:
+        raise UsageError(str(exc)) from None
+    console.print(f"{args.baseline}: {len(keys)} entr{'y' if len(keys) == 1 else 'ies'} "
+                  f"written from {args.dir}, {len(data['entries'])} in all", highlight=False)
+    return 0
+
+
+def cmd_check(args: argparse.Namespace, console: Console) -> int:
+    try:
+        baseline = load_baseline(args.baseline)
+        current = entries_from_run(args.dir)
+    except (OSError, ValueError) as exc:
+        raise UsageError(str(exc)) from None
+    verdicts = gate.check(baseline, current)
+    console.print(gate.verdict_table(verdicts))
+    failed = [v for v in verdicts if v.failed]
+    if failed:
+        console.print(f"[bold red]{len(failed)} regression(s)[/] against {args.baseline}; if a "
+                      "change is intended, update the baseline with `nnbench baseline "
+                      f"{args.dir}` and commit it", highlight=False)
+        return 1
+    console.print(f"no regression against {args.baseline} ({len(verdicts)} entries)",
+                  highlight=False)
+    return 0
+
+
 def cmd_fetch(args: argparse.Namespace, console: Console) -> int:
     from tasks.datadir import data_dir, data_set_of, fetch
 
@@ -345,7 +388,8 @@ def main(argv: list[str] | None = None) -> int:
     console = Console() if sys.stdout.isatty() else Console(width=160)
     try:
         return {"list": cmd_list, "run": cmd_run, "report": cmd_report,
-                "compare": cmd_compare, "fetch": cmd_fetch}[args.command](args, console)
+                "compare": cmd_compare, "baseline": cmd_baseline,
+                "check": cmd_check, "fetch": cmd_fetch}[args.command](args, console)
     except UsageError as exc:
         print(f"nnbench {args.command}: error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT

@@ -17,7 +17,7 @@ from typing import Any
 from bench.spec import NetSpec, Recipe, SpecError, TrainSpec
 from tasks.registry import closest as suggest
 
-BUILTIN_SUITES = ("quick", "full")
+BUILTIN_SUITES = ("quick", "full", "gate")
 INIT_MODES = ("shared", "native")
 SUITE_KEYS = ("tasks", "backends", "recipes", "seeds", "epochs", "timeout", "init", "threads",
               "skip", "recipe")

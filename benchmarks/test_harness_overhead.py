@@ -1,0 +1,26 @@
+"""The harness's own cost per run: a fresh worker process, its imports and the record write.
+
+The run trains the perceptron on AND for one epoch, so nearly all of the time is overhead.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+from bench.runner import Runner
+from bench.suite import Suite, plan_runs
+from tasks.registry import get_task
+
+
+def test_overhead_per_run(benchmark, tmp_path):
+    (run,) = plan_runs(Suite(recipes=("perceptron",), seeds=1, epochs=1), ["and"], ["numpy"],
+                       get_task)
+    counter = itertools.count()
+
+    def one_run():
+        out = tmp_path / str(next(counter))
+        out.mkdir()
+        (record,) = Runner(out, threads=1).run_all([run])
+        assert record["status"] == "ok"
+
+    benchmark.pedantic(one_run, rounds=5, warmup_rounds=1)
