@@ -17,17 +17,21 @@ Metrics: ROC AUC and the majority-class baseline (about 0.78).
 from __future__ import annotations
 
 import csv
-import functools
 from pathlib import Path
 
 import numpy as np
 
 from bench.spec import NetSpec, Recipe, TrainSpec
-from tasks.base import DataError, Split, Task
+from tasks.base import DataError, Task
 from tasks.credit_metrics import auc_and_majority
-from tasks.datadir import DataDirLoader, DataFile, DataSet, file_key
-from tasks.splits import stratified_split
-from tasks.tabular import Column, check_finite, encode_split, n_inputs
+from tasks.datadir import DataDirLoader, DataFile, DataSet
+from tasks.tabular import (
+    Column,
+    check_finite,
+    is_number,
+    n_inputs,
+    stratified_table_split,
+)
 
 FILE = "UCI_Credit_Card.csv"
 TEST_FRACTION = 0.25
@@ -87,7 +91,7 @@ def read_table(path: str | Path) -> tuple[dict[str, np.ndarray], np.ndarray]:
             try:
                 rows.append([float(v) for v in row])
             except ValueError:
-                bad = next(i for i, v in enumerate(row) if not _is_number(v))
+                bad = next(i for i, v in enumerate(row) if not is_number(v))
                 raise DataError(f"{path}, line {reader.line_num}: {HEADER[bad]}={row[bad]!r} "
                                 "is not a number") from None
     if not rows:
@@ -108,25 +112,7 @@ def read_table(path: str | Path) -> tuple[dict[str, np.ndarray], np.ndarray]:
     return table, labels.astype(np.int64)
 
 
-def _is_number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
-
-
-@functools.cache
-def _read(key: tuple[Path, int, int]) -> tuple[dict[str, np.ndarray], np.ndarray]:
-    return read_table(key[0])  # keyed by `file_key`: a replaced file is read again
-
-
-def build_split(paths: dict[str, Path], seed: int) -> Split:
-    """The seed's stratified 75/25 split, encoded with the training rows' statistics."""
-    path = paths[FILE]
-    table, y = _read(file_key(path))
-    train, test = stratified_split(y, TEST_FRACTION, seed)
-    return encode_split(COLUMNS, table, y, train, test, str(path))
+build_split = stratified_table_split(FILE, COLUMNS, read_table, TEST_FRACTION)
 
 
 _RECIPES = (

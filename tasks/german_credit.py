@@ -14,17 +14,15 @@ always "good" is right 70% of the time, always "bad" costs 0.70 per row.
 
 from __future__ import annotations
 
-import functools
 from pathlib import Path
 
 import numpy as np
 
 from bench.spec import NetSpec, Recipe, TrainSpec
-from tasks.base import DataError, Split, Task
+from tasks.base import DataError, Task
 from tasks.credit_metrics import german_credit_metrics
-from tasks.datadir import DataDirLoader, DataFile, DataSet, file_key
-from tasks.splits import stratified_split
-from tasks.tabular import Column, encode_split, n_inputs
+from tasks.datadir import DataDirLoader, DataFile, DataSet
+from tasks.tabular import Column, is_number, n_inputs, stratified_table_split
 
 FILE = "german.data"
 TEST_FRACTION = 0.25
@@ -105,7 +103,7 @@ def read_table(path: str | Path) -> tuple[dict[str, np.ndarray], np.ndarray]:
             try:
                 table[column.name] = np.array(values, dtype=np.float64)
             except ValueError:
-                line = next(i for i, v in enumerate(values, 1) if not _is_number(v))
+                line = next(i for i, v in enumerate(values, 1) if not is_number(v))
                 raise DataError(f"{path}: column {column.name}, data row {line}: "
                                 f"{values[line - 1]!r} is not a number") from None
         else:
@@ -113,25 +111,7 @@ def read_table(path: str | Path) -> tuple[dict[str, np.ndarray], np.ndarray]:
     return table, np.array(labels, dtype=np.int64)
 
 
-def _is_number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
-
-
-@functools.cache
-def _read(key: tuple[Path, int, int]) -> tuple[dict[str, np.ndarray], np.ndarray]:
-    return read_table(key[0])  # keyed by `file_key`: a replaced file is read again
-
-
-def build_split(paths: dict[str, Path], seed: int) -> Split:
-    """The seed's stratified 75/25 split, encoded with the training rows' statistics."""
-    path = paths[FILE]
-    table, y = _read(file_key(path))
-    train, test = stratified_split(y, TEST_FRACTION, seed)
-    return encode_split(COLUMNS, table, y, train, test, str(path))
+build_split = stratified_table_split(FILE, COLUMNS, read_table, TEST_FRACTION)
 
 
 _RECIPES = (

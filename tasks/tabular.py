@@ -10,12 +10,18 @@ leaks into the inputs.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import functools
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
 from tasks.base import DataError, Split
+from tasks.datadir import file_key
+from tasks.splits import stratified_split
+
+Table = tuple[dict[str, np.ndarray], np.ndarray]
 
 
 @dataclass(frozen=True)
@@ -79,3 +85,30 @@ def encode_split(columns: Sequence[Column], table: dict[str, np.ndarray], y: np.
              else standardize(table[c.name], train)[:, None] for c in columns]
     X = np.hstack(parts)
     return Split(X[train], y[train], X[test], y[test])
+
+
+def is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def stratified_table_split(file: str, columns: Sequence[Column],
+                           read_table: Callable[[Path], Table], test_fraction: float):
+    """A `build_split(paths, seed)` for one table file: read it once per process (again if the
+    file is replaced), split it stratified by seed, encode with the training rows' statistics."""
+
+    @functools.cache
+    def read(key: tuple[Path, int, int]) -> Table:
+        return read_table(key[0])
+
+    def build_split(paths: dict[str, Path], seed: int) -> Split:
+        path = paths[file]
+        table, y = read(file_key(path))
+        train, test = stratified_split(y, test_fraction, seed)
+        return encode_split(columns, table, y, train, test, str(path))
+
+    build_split.read = read  # the per-process cache, for inspection
+    return build_split

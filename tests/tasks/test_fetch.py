@@ -49,7 +49,7 @@ def test_registry_and_list_read_no_data(tmp_path):
             "data = list_data()\n"
             "import tasks.mnist as m, tasks.german_credit as g\n"
             "assert m._read_split.cache_info().currsize == 0\n"
-            "assert g._read.cache_info().currsize == 0\n"
+            "assert g.build_split.read.cache_info().currsize == 0\n"
             "print(sorted(data['tasks']), 'pooch' in sys.modules)\n")
     env = {**os.environ, "NNBENCH_DATA_DIR": str(tmp_path), "NNBENCH_OFFLINE": "1"}
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
