@@ -205,7 +205,11 @@ def cmd_run(args: argparse.Namespace, console: Console) -> int:
     n_threads = suite.threads or max(1, threads.default_threads() // args.jobs)
     console.print(f"nnbench: {len(todo)} run(s) of {len(runs)} "
                   f"({suite.seeds} seed(s)), {n_threads} thread(s) each -> {out}")
-    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    # Both stop the suite gracefully. SIGINT explicitly too: a process started from a
+    # non-interactive shell in the background inherits SIGINT as *ignored*, and Python then
+    # installs no handler of its own.
+    for stop in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(stop, signal.default_int_handler)
     progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                         TimeElapsedColumn(), console=console, transient=True,
                         disable=not console.is_terminal)
