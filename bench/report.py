@@ -211,6 +211,8 @@ def group_table(task: str, recipe: str, rows: list[dict[str, Any]], frame: pd.Da
     backends = list(dict.fromkeys([r["backend"] for r in rows] + list(missing["backend"])))
     by_backend = {r["backend"]: r for r in rows}
     target_column = f"time to {percent(target)}" if target is not None else None
+    names = {n for r in rows for n in r.get("task_metric_summaries", {})}
+    metric_names = [n for n in METRIC_LABELS if n in names] + sorted(names - set(METRIC_LABELS))
     out = []
     for backend in backends:
         row = by_backend.get(backend)
@@ -225,6 +227,11 @@ def group_table(task: str, recipe: str, rows: list[dict[str, Any]], frame: pd.Da
             "worst..best": (f"{_acc(row['test_accuracy_worst'])}.."
                             f"{_acc(row['test_accuracy_best'])}" if row["ok"] else "-"),
         }
+        for name in metric_names:
+            summary = row.get("task_metric_summaries", {}).get(name)
+            cells[METRIC_LABELS.get(name, name)] = (
+                "-" if summary is None or not summary.n else
+                f"{summary.mean:.3f}" + (f" ± {summary.ci95:.3f}" if summary.n > 1 else ""))
         if target_column:
             cells[target_column] = _target_cell(row)
         ok = bool(row["ok"])
@@ -428,6 +435,11 @@ def build_report(run: RunData, plots_dir: Path | None = None) -> Report:
                   provenance(run), warnings,
                   datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"))
 
+
+#: column names of task-specific metrics (others show under their metric name)
+#: (in this order, baseline accuracy first, next to the accuracy columns)
+METRIC_LABELS = {"majority_accuracy": "majority baseline", "test_auc": "AUC", "test_cost": "cost",
+                 "test_cost_bayes": "cost at P(bad)≥1/6", "baseline_cost": "baseline cost"}
 
 #: columns shown left-aligned (text); the others are numbers
 LEFT_COLUMNS = {"task", "recipe", "backend", "runs", "notes"}

@@ -32,7 +32,21 @@ COLUMNS = ("task", "recipe", "backend", "runs", "ok", "statuses", "test_accuracy
            # added with the report (older readers keep working: the columns above come first)
            "test_accuracy_worst_seed", "test_accuracy_best_seed", "import_seconds_mean",
            "build_seconds_mean", "target_accuracy", "target_reached",
-           "time_to_target_seconds_median", "stop_reasons")
+           "time_to_target_seconds_median", "stop_reasons", "task_metrics")
+
+#: metrics every record has; anything else in `metrics` is a task's own (AUC, cost, ...)
+STANDARD_METRICS = ("train_accuracy", "train_loss", "test_accuracy", "test_loss", "folds")
+
+
+def task_metric_summaries(ok: list[dict[str, Any]]):
+    """{name: Summary over seeds} of the task-specific metrics of ok records, sorted by name."""
+    names = sorted({k for r in ok for k in r["metrics"] if k not in STANDARD_METRICS})
+    return {name: summarize(r["metrics"].get(name) for r in ok) for name in names}
+
+
+def _task_metrics_text(summaries) -> str:
+    return "; ".join(f"{name}={s.mean:.4g}" + (f"±{s.ci95:.2g}" if s.n > 1 else "")
+                     for name, s in summaries.items())
 
 
 def target_accuracy(task: str) -> float | None:
@@ -112,6 +126,8 @@ def summarize_records(records: list[dict[str, Any]],
             target_of[task] = targets(task)
         target = target_of[task]
         reached = [t for t in (time_to_target(r, target) for r in ok) if t is not None]
+        row["task_metric_summaries"] = task_metric_summaries(ok)
+        row["task_metrics"] = _task_metrics_text(row["task_metric_summaries"])
         row.update(
             test_accuracy_worst_seed=_seed_of(ok, acc.low) if ok else None,
             test_accuracy_best_seed=_seed_of(ok, acc.high) if ok else None,

@@ -178,6 +178,22 @@ def execute(run: dict[str, Any], record: dict[str, Any]) -> None:
         record["status"] = "ok"
 
 
+def peak_rss_mb() -> float:
+    """Peak resident memory of this process, in MB.
+
+    Linux's VmHWM belongs to the process's own address space, which exec replaces; ru_maxrss
+    (the fallback elsewhere) carries the forking parent's peak over exec, so a worker started
+    by a large parent would report the parent's memory as its own.
+    """
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def _one_line(exc: BaseException) -> str:
     text = f"{type(exc).__name__}: {exc}".strip().splitlines()
     return text[0] if text else type(exc).__name__
@@ -196,7 +212,7 @@ def run_in_process(run: dict[str, Any]) -> dict[str, Any]:
         record.update(status="failed", error=_one_line(exc),
                       detail="".join(traceback.format_exc().splitlines(True)[-12:]))
     record["env"]["blas"] = threads.blas_threads()
-    record["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    record["peak_rss_mb"] = peak_rss_mb()
     record["wall_seconds"] = time.perf_counter() - started
     return record
 

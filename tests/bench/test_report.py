@@ -279,3 +279,20 @@ def test_a_directory_without_plan_json_still_reports(real, tmp_path):
     assert "**Suite**: unknown (no readable plan.json)" in md
     row = table_row(section(md, records[0]["task"], records[0]["recipe"]), "numpy")
     assert row[1] == "1/1 ok" and " ± " not in row[2]
+
+
+def test_task_metrics_get_their_own_columns_with_intervals(real, tmp_path):
+    records = read_jsonl(real / "runs.jsonl")
+    for record in records:
+        if record["recipe"] == "modern":
+            record["metrics"].update(test_auc=0.8 + 0.1 * record["seed"], majority_accuracy=0.7)
+    out = write_run(tmp_path / "run", records, None)
+    write_report(out)
+    text = section((out / REPORT_MD).read_text(), "xor", "modern")
+    header = table_row(text, "backend")
+    assert header.index("majority baseline") < header.index("AUC") < header.index("fit")
+    row = dict(zip(header, table_row(text, "numpy")))
+    half = stats.t.ppf(0.975, 1) * stats.tstd([0.8, 0.9]) / math.sqrt(2)
+    assert row["AUC"] == f"0.850 ± {half:.3f}" and row["majority baseline"] == "0.700 ± 0.000"
+    assert "AUC" not in section((out / REPORT_MD).read_text(), "xor", "perceptron")
+    assert "test_auc=0.85±" in (out / "summary.csv").read_text()
