@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pytest
 
-from bench.spec import Recipe, check_pair
 from tasks import TASKS, get_task
 from tasks.datadir import DataDirLoader, data_set_of
 
@@ -28,13 +27,7 @@ def test_data_tasks_are_registered_with_course_and_modern_recipes(name):
     task = get_task(name)
     assert name in TASKS and task.name == name and task.description and task.source
     assert isinstance(task.load, DataDirLoader) and data_set_of(task).name == name
-    assert set(task.recipes) == {"course", "modern"}
-    for key, recipe in task.recipes.items():
-        assert recipe.name == key and recipe.description
-        assert recipe.net.n_inputs == task.n_features
-        assert recipe.net.n_outputs in task.output_sizes
-        check_pair(recipe.net, recipe.train)
-        assert Recipe.from_dict(recipe.to_dict()) == recipe
+    assert set(task.recipes) == {"course", "modern"}  # their fit: test_registry.py
 
 
 def test_embedded_tasks_have_nothing_to_fetch():
