@@ -1,4 +1,5 @@
-"""The harness: specs, suites, the process-per-run runner, records, statistics and the CLI.
+"""The harness: specs, suites, the process-per-run runner, records, statistics, summaries,
+reports, the accuracy gate and the CLI.
 
 It imports no machine-learning framework; backends are reached only through the registry.
 """

@@ -16,20 +16,10 @@ from typing import Any
 
 from bench.records import read_records
 from bench.stats import summarize
+from bench.summary import group_records
 
 SCHEMA = "nnbench.baseline/1"
 DEFAULT_PATH = Path("results/baseline.json")
-
-
-def entry_key(record: dict[str, Any]) -> str:
-    return f"{record['task']}/{record['recipe']}/{record['backend']}"
-
-
-def group_records(records: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
-    groups: dict[str, list[dict[str, Any]]] = {}
-    for record in records:
-        groups.setdefault(entry_key(record), []).append(record)
-    return groups
 
 
 def entry_from_records(group: list[dict[str, Any]]) -> dict[str, Any]:
@@ -53,7 +43,8 @@ def entries_from_run(run_dir: Path) -> dict[str, dict[str, Any]]:
     records = read_records(Path(run_dir) / "runs.jsonl").records
     if not records:
         raise ValueError(f"{run_dir} holds no run records (runs.jsonl is missing or empty)")
-    return {key: entry_from_records(group) for key, group in group_records(records).items()}
+    return {"/".join(key): entry_from_records(group)
+            for key, group in group_records(records).items()}
 
 
 def load_baseline(path: Path) -> dict[str, Any]:

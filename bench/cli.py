@@ -1,4 +1,5 @@
-"""The `nnbench` command line (also `python -m bench`): list and run.
+"""The `nnbench` command line (also `python -m bench`): list, run, report, compare, baseline,
+check and fetch.
 
 Every bad argument exits 2 with a message that says what is allowed, and is caught before an
 output directory is created, so a mistyped command leaves nothing behind.

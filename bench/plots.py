@@ -33,6 +33,8 @@ import numpy as np  # noqa: E402
 from matplotlib.ticker import FuncFormatter, PercentFormatter  # noqa: E402
 from PIL import Image  # noqa: E402  (matplotlib's own dependency)
 
+from bench.summary import format_seconds  # noqa: E402
+
 #: fixed colours (colour-blind friendly Okabe-Ito / tab10 mix) for the known backends
 KNOWN_COLOURS = {
     "numpy": "#0072B2",    # blue
@@ -276,11 +278,6 @@ def plot_accuracy_vs_time(task: str, recipe: str, records: list[dict[str, Any]],
     return _save(fig, path)
 
 
-def _time_text(seconds: float) -> str:
-    scale, unit = _seconds_label([seconds])
-    return f"{seconds * scale:.3g} {unit}"
-
-
 def plot_epoch_time(task: str, recipe: str, records: list[dict[str, Any]], path: Path,
                     colours: dict[str, str] | None = None) -> Path:
     groups = _by_backend(records)
@@ -307,7 +304,7 @@ def plot_epoch_time(task: str, recipe: str, records: list[dict[str, Any]], path:
     if positive and max(positive) / min(positive) > 30:
         ax.set_xscale("log")
     for i, (_, spread) in enumerate(bars):
-        ax.annotate(_time_text(spread[0]), (spread[2] * scale, i), xytext=(4, 0),
+        ax.annotate(format_seconds(spread[0]), (spread[2] * scale, i), xytext=(4, 0),
                     textcoords="offset points", va="center", fontsize=8)
     ax.margins(x=0.25)
     ax.set_xlabel(f"steady-epoch time ({unit}, median epoch after the first)")

@@ -24,7 +24,13 @@ from typing import Any
 import pandas as pd
 
 from bench.records import RUNS_FILE, read_records
-from bench.summary import SUMMARY_FILE, summarize_records, target_accuracy, write_summary_csv
+from bench.summary import (
+    SUMMARY_FILE,
+    format_seconds,
+    summarize_records,
+    target_accuracy,
+    write_summary_csv,
+)
 
 REPORT_MD = "report.md"
 REPORT_HTML = "report.html"
@@ -73,17 +79,6 @@ def load_run(path: Path) -> RunData:
 
 
 # ---------------------------------------------------------------------------------- formatting
-
-def format_seconds(value: float | None) -> str:
-    """3 significant digits in µs, ms or s; '-' for no value."""
-    if value is None or not math.isfinite(value):
-        return "-"
-    if value < 1e-3:
-        return f"{value * 1e6:.3g} µs"
-    if value < 1:
-        return f"{value * 1e3:.3g} ms"
-    return f"{value:.3g} s" if value < 1000 else f"{value:,.0f} s"
-
 
 def percent(fraction: float) -> str:
     """0.95 -> '95%', 0.975 -> '97.5%'."""

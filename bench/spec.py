@@ -230,9 +230,6 @@ class Recipe:
             description=data.get("description", ""),
         )
 
-    def replace(self, **changes: Any) -> Recipe:
-        return dataclasses.replace(self, **changes)
-
 
 def check_pair(net: NetSpec, train: TrainSpec) -> None:
     """Raise SpecError where the net and the training rule cannot go together."""

@@ -80,8 +80,14 @@ def time_to_target(record: dict[str, Any], target: float | None) -> float | None
     return None
 
 
-def _group_key(record: dict[str, Any]) -> tuple[str, str, str]:
-    return record["task"], record["recipe"], record["backend"]
+def group_records(records: list[dict[str, Any]],
+                  ) -> dict[tuple[str, str, str], list[dict[str, Any]]]:
+    """Records by (task, recipe, backend), in the order the groups first appear."""
+    groups: dict[tuple[str, str, str], list[dict[str, Any]]] = {}
+    for record in records:
+        groups.setdefault((record["task"], record["recipe"], record["backend"]), []).append(
+            record)
+    return groups
 
 
 def _seed_of(records: list[dict[str, Any]], value: float) -> Any:
@@ -96,9 +102,7 @@ def summarize_records(records: list[dict[str, Any]],
     `targets` maps a task name to its target accuracy (default: the task registry's).
     """
     target_of: dict[str, float | None] = {}
-    groups: dict[tuple[str, str, str], list[dict[str, Any]]] = {}
-    for record in records:
-        groups.setdefault(_group_key(record), []).append(record)
+    groups = group_records(records)
     rows = []
     for (task, recipe, backend), group in groups.items():
         ok = [r for r in group if r["status"] == "ok"]
@@ -162,6 +166,17 @@ def _accuracy_cell(row: dict[str, Any]) -> str:
     if row["ok"] > 1:
         text += f" ± {row['test_accuracy_ci95']:.3f}"
     return text
+
+
+def format_seconds(value: float | None) -> str:
+    """3 significant digits in µs, ms or s; '-' for no value."""
+    if value is None or not math.isfinite(value):
+        return "-"
+    if value < 1e-3:
+        return f"{value * 1e6:.3g} µs"
+    if value < 1:
+        return f"{value * 1e3:.3g} ms"
+    return f"{value:.3g} s" if value < 1000 else f"{value:,.0f} s"
 
 
 def _seconds(value: float) -> str:

@@ -11,18 +11,11 @@ from __future__ import annotations
 
 import copy
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.cli import nnbench
+
 _CACHE: dict[str, Path] = {}
-
-
-def nnbench(*args: str, timeout: float = 300) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "bench", *args], cwd=ROOT, capture_output=True,
-                          text=True, timeout=timeout, env=os.environ.copy())
 
 
 def real_run(tmp_path_factory) -> Path:

@@ -13,14 +13,9 @@ from pathlib import Path
 import pytest
 
 from bench.records import read_records
+from tests.cli import ROOT, nnbench
 
-ROOT = Path(__file__).resolve().parents[2]
 FAULT = {"NNBENCH_EXTRA_BACKENDS": "fault=tests.backends.fault_backend:FaultModel"}
-
-
-def nnbench(*args: str, env: dict | None = None, timeout: float = 300):
-    return subprocess.run([sys.executable, "-m", "bench", *args], cwd=ROOT, capture_output=True,
-                          text=True, timeout=timeout, env={**os.environ, **(env or {})})
 
 
 def records(out: Path) -> dict[str, dict]:

@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -13,8 +10,7 @@ import pytest
 from bench import gate
 from bench.baseline import SCHEMA, load_baseline, update_baseline
 from bench.records import append_record, new_record
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.cli import nnbench
 
 
 def entry(mean, std, n=5, statuses=None):
@@ -85,11 +81,6 @@ def test_not_a_baseline_is_refused(tmp_path):
     (tmp_path / "b.json").write_text('{"schema": "other"}')
     with pytest.raises(ValueError, match="not an nnbench baseline"):
         load_baseline(tmp_path / "b.json")
-
-
-def nnbench(*args, env=None):
-    return subprocess.run([sys.executable, "-m", "bench", *args], cwd=ROOT, capture_output=True,
-                          text=True, timeout=600, env={**os.environ, **(env or {})})
 
 
 @pytest.mark.slow

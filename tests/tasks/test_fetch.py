@@ -6,20 +6,14 @@ import json
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
 from tasks import TASKS, get_task
 from tasks.datadir import DataDirLoader, data_set_of
+from tests.cli import ROOT, nnbench
 
-ROOT = Path(__file__).resolve().parents[2]
 DATA_TASKS = ["mnist", "fashion-mnist", "german-credit", "credit-default"]
-
-
-def nnbench(*args: str, env: dict | None = None, timeout: float = 300):
-    return subprocess.run([sys.executable, "-m", "bench", *args], cwd=ROOT, capture_output=True,
-                          text=True, timeout=timeout, env={**os.environ, **(env or {})})
 
 
 @pytest.mark.parametrize("name", DATA_TASKS)
