@@ -17,6 +17,15 @@ A backend module defines one class that follows `Model`. The harness uses only w
 `on_epoch(epoch, loss)` is called after every epoch (epoch counts from 0) with the mean
 training loss of that epoch (see `EpochLoss`); when it returns True, training stops after
 that epoch. The harness uses it to time epochs, watch for divergence and enforce time budgets.
+
+Optional class methods the worker uses when a backend has them:
+
+    Model.deviations(net, train) -> list[str]   # each place a run departs from the spec
+    Model.framework_threads() -> dict           # the thread counts the framework reports
+
+A backend imports its framework lazily (inside the backend module only), applies the run's
+thread count (`bench.threads.requested_threads()`) to the framework's own knobs, and feeds the
+shared batch order (`backends.batching.batches`) where the framework lets it.
 """
 
 from __future__ import annotations

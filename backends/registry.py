@@ -23,14 +23,18 @@ class BackendEntry:
     distribution: str                # pip distribution that provides it
     extra: str | None = None         # nnbench extra that installs it
     env: dict[str, str] = field(default_factory=dict)
+    requires: tuple[str, ...] = ()   # further import names it needs (e.g. Keras's engine)
 
     def unavailable_reason(self) -> str | None:
-        """None when the framework is importable, else a sentence with the fix."""
-        if importlib.util.find_spec(self.framework) is not None:
+        """None when the framework (and what it requires) is importable, else the fix."""
+        missing = [name for name in (self.framework, *self.requires)
+                   if importlib.util.find_spec(name) is None]
+        if not missing:
             return None
         fix = (f'pip install "nnbench[{self.extra}]"' if self.extra
                else f"pip install {self.distribution}")
-        return f"{self.framework} is not installed; {fix}"
+        verb = "is" if len(missing) == 1 else "are"
+        return f"{' and '.join(missing)} {verb} not installed; {fix}"
 
     def framework_version(self) -> str | None:
         try:
@@ -43,6 +47,20 @@ BACKENDS: dict[str, BackendEntry] = {
     entry.name: entry
     for entry in (
         BackendEntry("numpy", "backends.numpy_backend", "NumpyModel", "numpy", "numpy"),
+        BackendEntry("sklearn", "backends.sklearn_backend", "SklearnModel", "sklearn",
+                     "scikit-learn", extra="sklearn"),
+        BackendEntry("torch", "backends.torch_backend", "TorchModel", "torch", "torch",
+                     extra="torch"),
+        BackendEntry("keras", "backends.keras_backend", "KerasModel", "keras", "keras",
+                     extra="keras", env={"KERAS_BACKEND": "tensorflow"},
+                     requires=("tensorflow",)),
+        BackendEntry("keras-torch", "backends.keras_backend", "KerasTorchModel", "keras",
+                     "keras", extra="keras-torch", env={"KERAS_BACKEND": "torch"},
+                     requires=("torch",)),
+        BackendEntry("keras-jax", "backends.keras_backend", "KerasJaxModel", "keras", "keras",
+                     extra="keras-jax", env={"KERAS_BACKEND": "jax"}, requires=("jax",)),
+        BackendEntry("pybrain", "backends.pybrain_backend", "PybrainModel", "pybrain3",
+                     "pybrain3", extra="pybrain"),
     )
 }
 

@@ -22,6 +22,12 @@ def default_threads() -> int:
         return os.cpu_count() or 1
 
 
+def requested_threads() -> int:
+    """The thread count this run was given (NNBENCH_THREADS, else all cores)."""
+    value = os.environ.get("NNBENCH_THREADS", "")
+    return int(value) if value.isdigit() and int(value) > 0 else default_threads()
+
+
 def thread_environment(threads: int) -> dict[str, str]:
     env = {name: str(threads) for name in THREAD_VARIABLES}
     env["TF_NUM_INTEROP_THREADS"] = "1"  # inter-op parallelism would add threads on top

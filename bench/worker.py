@@ -142,6 +142,8 @@ def execute(run: dict[str, Any], record: dict[str, Any]) -> None:
     monitor.start()
     model.fit(split.X_train, split.y_train, on_epoch=monitor)
     timing["fit_seconds"] = time.perf_counter() - t0 - monitor.overhead
+    if hasattr(Model, "framework_threads"):  # what the framework itself says it uses
+        record["env"]["framework_threads"] = Model.framework_threads()
     record["history"] = monitor.history
     record["epochs_run"] = int(model.epochs_run)
     epochs = monitor.history["epoch_seconds"]
@@ -204,7 +206,7 @@ def run_in_process(run: dict[str, Any]) -> dict[str, Any]:
     started = time.perf_counter()
     record = new_record(run)
     record["started_at"] = datetime.now(UTC).isoformat(timespec="seconds")
-    n_threads = int(os.environ.get("NNBENCH_THREADS", threads.default_threads()))
+    n_threads = threads.requested_threads()
     record["env"] = {**environment.machine(), "threads": n_threads, "device": "cpu"}
     try:
         execute(run, record)
