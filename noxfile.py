@@ -31,13 +31,15 @@ def tests(session: nox.Session) -> None:
     task x recipe x backend falls below results/baseline.json by more than its seed spread
     allows (see bench/gate.py). `nox -s tests -- -k spec` runs selected tests and no gate.
     """
-    session.install(*CONSTRAINTS, "-e", ".[dev]")
+    session.install(*CONSTRAINTS, "-e", ".[all,dev]")
     session.run("pytest", "-m", "slow or not slow", *session.posargs, env=data_env())
     if session.posargs:
         return
     out = Path(session.create_tmp()) / "gate-run"
     shutil.rmtree(out, ignore_errors=True)
-    session.run("nnbench", "run", "--suite", "gate", "--out", str(out), env=data_env())
+    # Accuracy only, so two single-threaded runs at a time (timings of a gate run mean nothing).
+    session.run("nnbench", "run", "--suite", "gate", "--out", str(out), "--jobs", "2",
+                "--threads", "1", env=data_env())
     session.run("nnbench", "check", str(out), "--baseline", "results/baseline.json")
 
 
@@ -47,9 +49,16 @@ def bench(session: nox.Session) -> None:
 
     Extra arguments go to `nnbench run`, e.g. `nox -s bench -- --tasks xor --seeds 5`.
     """
-    session.install(*CONSTRAINTS, "-e", ".")
+    session.install(*CONSTRAINTS, "-e", ".[all]")
     session.run("nnbench", "run", *(session.posargs or ["--suite", "quick"]),
                 env={"NNBENCH_OFFLINE": "1", **data_env()})
+
+
+@nox.session
+def verify(session: nox.Session) -> None:
+    """Prove every backend trains the same network: losses and weights against NumPy's."""
+    session.install(*CONSTRAINTS, "-e", ".[all]")
+    session.run("nnbench", "verify", *session.posargs, env=data_env())
 
 
 @nox.session
@@ -59,7 +68,7 @@ def perf(session: nox.Session) -> None:
     Compare with the last saved run and fail on a slowdown:
     `nox -s perf -- --benchmark-compare --benchmark-compare-fail=median:15%`.
     """
-    session.install(*CONSTRAINTS, "-e", ".[dev]")
+    session.install(*CONSTRAINTS, "-e", ".[all,dev]")
     session.run("pytest", "benchmarks", "-m", "slow or not slow", "--benchmark-only",
                 "--benchmark-autosave", "--benchmark-storage=file://results/perf",
                 "--benchmark-columns=min,median,iqr,mean,rounds", "--benchmark-sort=name",

@@ -21,6 +21,7 @@ from rich.table import Table
 
 from backends.registry import BACKENDS
 from bench import gate, threads
+from bench import verify as verification
 from bench.baseline import DEFAULT_PATH as DEFAULT_BASELINE
 from bench.baseline import entries_from_run, load_baseline, update_baseline
 from bench.records import RUNS_FILE, cut_torn_tail, read_records
@@ -114,6 +115,15 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("dir", type=Path, metavar="DIR", help="output directory of a run")
     check.add_argument("--baseline", type=Path, default=DEFAULT_BASELINE,
                        help=f"baseline file (default {DEFAULT_BASELINE})")
+
+    verify = commands.add_parser("verify", help="prove every backend trains the same network: "
+                                 "losses and weights against the NumPy backend")
+    verify.add_argument("--backends", help="comma-separated backends (default: every "
+                        "available one)")
+    verify.add_argument("--cases", help=f"comma-separated cases ({', '.join(verification.CASES)};"
+                        " default: all)")
+    verify.add_argument("--threads", type=_positive(int),
+                        help="compute threads per backend process (default: all cores)")
 
     fetch = commands.add_parser("fetch", help="download a task's data into the data directory "
                                 "($NNBENCH_DATA_DIR) and verify its checksums")
@@ -329,6 +339,41 @@ def cmd_check(args: argparse.Namespace, console: Console) -> int:
     return 0
 
 
+def _gap(value: float) -> str:
+    return "" if value != value else f"{value:.1e}"
+
+
+def cmd_verify(args: argparse.Namespace, console: Console) -> int:
+    backends = _names("backends", args.backends, list(BACKENDS)) or \
+        _selected_backends(Suite())
+    cases = list(_names("cases", args.cases, list(verification.CASES)) or verification.CASES)
+    n_threads = args.threads or threads.default_threads()
+    console.print(f"nnbench verify: {len(cases)} case(s) on {len(backends)} backend(s), float64, "
+                  f"shared initial weights; tolerance {verification.TOLERANCE:g} against "
+                  f"{verification.REFERENCE}", highlight=False)
+    rows = verification.verify(
+        list(backends), cases, n_threads,
+        on_backend=None if console.is_terminal else lambda b: console.print(f"  {b} ..."))
+    table = Table(title="agreement with the NumPy backend (largest relative gap)")
+    for column in ("backend", "case", "epochs", "n_params", "loss gap", "weight gap", "verdict"):
+        table.add_column(column, justify="right" if column in ("epochs", "n_params") else "left")
+    for row in rows:
+        verdict = row.verdict if row.status == "ok" else f"{row.status}: {row.reason}"
+        style = "green" if row.agrees else ("red" if row.status in ("ok", "failed") else "yellow")
+        table.add_row(row.backend, row.case, str(row.epochs or ""), str(row.n_params or ""),
+                      _gap(row.loss_gap), _gap(row.weight_gap), f"[{style}]{verdict}[/]")
+    console.print(table)
+    deviations = {(r.backend, d) for r in rows for d in r.deviations}
+    for backend, text in sorted(deviations):
+        console.print(f"  deviation ({backend}): {text}", highlight=False)
+    bad = [r for r in rows if not r.agrees and r.status not in ("unsupported", "unavailable")]
+    if bad:
+        console.print(f"[bold red]{len(bad)} case(s) disagree or failed[/]", highlight=False)
+        return 1
+    console.print("every supported case agrees", highlight=False)
+    return 0
+
+
 def cmd_fetch(args: argparse.Namespace, console: Console) -> int:
     from tasks.datadir import data_dir, data_set_of, fetch
 
@@ -392,9 +437,10 @@ def main(argv: list[str] | None = None) -> int:
     # Logs and pipes get a wide table rather than rich's 80-column default.
     console = Console() if sys.stdout.isatty() else Console(width=160)
     try:
-        return {"list": cmd_list, "run": cmd_run, "report": cmd_report,
-                "compare": cmd_compare, "baseline": cmd_baseline,
-                "check": cmd_check, "fetch": cmd_fetch}[args.command](args, console)
+        command = {"list": cmd_list, "run": cmd_run, "report": cmd_report,
+                   "compare": cmd_compare, "baseline": cmd_baseline, "check": cmd_check,
+                   "fetch": cmd_fetch, "verify": cmd_verify}[args.command]
+        return command(args, console)
     except UsageError as exc:
         print(f"nnbench {args.command}: error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT

@@ -1,8 +1,10 @@
 """Suites: which tasks, recipes, backends and seeds to run, from TOML files or built-ins.
 
 A suite file's keys are all optional (see DESIGN.md): tasks, backends, recipes, seeds, epochs,
-timeout, init, plus `threads` and `skip` (a list of "task/recipe" or "task/recipe/backend"
-entries to leave out), and `[recipe.NAME]` tables defining custom recipes by hidden sizes.
+timeout, init, plus `threads`, `skip` (a list of "task/recipe" or "task/recipe/backend"
+patterns to leave out, `*` matching any name), `[budgets]` (pattern = seconds of training per
+run: the run stops after the epoch that crosses it, see TrainSpec.time_budget), and
+`[recipe.NAME]` tables defining custom recipes by hidden sizes.
 `plan_runs` turns a suite into the ordered list of runs (dicts the worker understands).
 """
 
@@ -10,6 +12,7 @@ from __future__ import annotations
 
 import tomllib
 from dataclasses import dataclass, field, fields, replace
+from fnmatch import fnmatchcase
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -20,7 +23,7 @@ from tasks.registry import closest as suggest
 BUILTIN_SUITES = ("quick", "full", "gate")
 INIT_MODES = ("shared", "native")
 SUITE_KEYS = ("tasks", "backends", "recipes", "seeds", "epochs", "timeout", "init", "threads",
-              "skip", "recipe")
+              "skip", "budgets", "recipe")
 NET_FIELDS = tuple(f.name for f in fields(NetSpec) if f.name != "layers")
 TRAIN_FIELDS = tuple(f.name for f in fields(TrainSpec) if f.name != "seed")
 CUSTOM_KEYS = ("hidden", "layers", *NET_FIELDS, *TRAIN_FIELDS)
@@ -44,6 +47,7 @@ class Suite:
     init: str = "shared"
     threads: int | None = None
     skip: tuple[str, ...] = ()
+    budgets: dict[str, float] = field(default_factory=dict)
     custom: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -58,6 +62,14 @@ class Suite:
         if self.init not in INIT_MODES:
             raise SuiteError(f"init={self.init!r} is not allowed; choose one of: "
                              f"{', '.join(INIT_MODES)}")
+        for pattern, seconds in self.budgets.items():
+            if not isinstance(pattern, str) or pattern.count("/") != 2:
+                raise SuiteError(f"budgets: {pattern!r} is not a task/recipe/backend pattern "
+                                 "(e.g. \"mnist/*/pybrain\")")
+            if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) \
+                    or not seconds > 0:
+                raise SuiteError(f"budgets: {pattern!r} = {seconds!r} is not allowed; give "
+                                 "seconds > 0")
         for name, table in self.custom.items():
             unknown = sorted(set(table) - set(CUSTOM_KEYS))
             if unknown:
@@ -100,6 +112,11 @@ def suite_from_toml(text: str, name: str) -> Suite:
     for key in ("seeds", "epochs", "timeout", "init", "threads"):
         if key in data:
             kwargs[key] = data[key]
+    budgets = data.get("budgets", {})
+    if not isinstance(budgets, dict):
+        raise SuiteError(f"suite {name}: budgets is a table, e.g. [budgets] "
+                         "\"mnist/*/pybrain\" = 300")
+    kwargs["budgets"] = budgets
     custom = data.get("recipe", {})
     if not isinstance(custom, dict) or not all(isinstance(v, dict) for v in custom.values()):
         raise SuiteError(f"suite {name}: custom recipes are tables, e.g. [recipe.tiny]")
@@ -151,8 +168,21 @@ def custom_recipe(name: str, table: dict[str, Any], task) -> Recipe:
         raise SuiteError(f"[recipe.{name}] for task {task.name}: {exc}") from None
 
 
+def _matches(pattern: str, task: str, recipe: str, backend: str) -> bool:
+    """Whether a "task/recipe" or "task/recipe/backend" pattern (with `*`) names this run."""
+    parts = pattern.split("/")
+    names = (task, recipe, backend)[:len(parts)]
+    return len(parts) in (2, 3) and all(map(fnmatchcase, names, parts))
+
+
 def _skipped(skip: tuple[str, ...], task: str, recipe: str, backend: str) -> bool:
-    return f"{task}/{recipe}" in skip or f"{task}/{recipe}/{backend}" in skip
+    return any(_matches(pattern, task, recipe, backend) for pattern in skip)
+
+
+def _budget(budgets: dict[str, float], task: str, recipe: str, backend: str) -> float | None:
+    """The training budget of the first pattern naming this run (None: no budget)."""
+    return next((float(s) for p, s in budgets.items() if _matches(p, task, recipe, backend)),
+                None)
 
 
 def plan_runs(suite: Suite, task_names, backend_names, get_task) -> list[dict[str, Any]]:
@@ -186,11 +216,13 @@ def plan_runs(suite: Suite, task_names, backend_names, get_task) -> list[dict[st
                 for backend in backend_names:
                     if _skipped(suite.skip, task.name, recipe.name, backend):
                         continue
+                    budget = _budget(suite.budgets, task.name, recipe.name, backend)
+                    run_train = train if budget is None else train.replace(time_budget=budget)
                     runs.append({
                         "run_id": f"{task.name}/{recipe.name}/{backend}/{seed}",
                         "task": task.name, "recipe": recipe.name, "backend": backend,
                         "seed": seed, "init": suite.init, "timeout": suite.timeout,
-                        "net": recipe.net.to_dict(), "train": train.to_dict(),
+                        "net": recipe.net.to_dict(), "train": run_train.to_dict(),
                     })
     if not runs:
         raise SuiteError("the selection holds no run (every task/recipe/backend combination "

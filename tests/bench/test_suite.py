@@ -30,6 +30,21 @@ def test_epochs_override_and_skip():
     assert all(r["train"]["epochs"] == 3 for r in runs)
 
 
+def test_skip_patterns_take_wildcards():
+    suite = Suite(skip=("*/course/slow",))
+    runs = plan_runs(suite, ["xor", "and"], ["numpy", "slow"], get_task)
+    assert not [r for r in runs if r["recipe"] == "course" and r["backend"] == "slow"]
+    assert [r for r in runs if r["recipe"] == "modern" and r["backend"] == "slow"]
+
+
+def test_budgets_set_the_training_time_budget_of_matching_runs():
+    suite = suite_from_toml('[budgets]\n"xor/*/slow" = 30\n"*/*/*" = 600\n', "inline")
+    runs = plan_runs(suite, ["xor", "and"], ["numpy", "slow"], get_task)
+    budget = {r["run_id"]: r["train"]["time_budget"] for r in runs}
+    assert budget["xor/modern/slow/0"] == 30 and budget["xor/course/slow/0"] == 30
+    assert budget["xor/modern/numpy/0"] == 600 and budget["and/modern/slow/0"] == 600
+
+
 def test_custom_recipe_gets_its_sizes_from_each_task():
     suite = suite_from_toml("""
 tasks = ["xor", "credit-risk"]
@@ -58,6 +73,9 @@ epochs = 4
     ("init = \"random\"", "shared, native"),
     ("tasks = \"xor\"", "list of names"),
     ("[recipe.bad]\nhiden = [3]", "hiden"),
+    ("budgets = 3", "budgets is a table"),
+    ("[budgets]\n\"mnist/pybrain\" = 3", "task/recipe/backend pattern"),
+    ("[budgets]\n\"mnist/*/pybrain\" = 0", "seconds > 0"),
     ("timeout = -5", "timeout"),
 ])
 def test_bad_suite_files_say_what_is_wrong(text, fragment):
