@@ -377,7 +377,10 @@ def cmd_verify(args: argparse.Namespace, console: Console) -> int:
 def cmd_fetch(args: argparse.Namespace, console: Console) -> int:
     from tasks.datadir import data_dir, data_set_of, fetch
 
-    data_sets = {n: d for n in TASKS if (d := data_set_of(get_task(n))) is not None}
+    of_task = {n: d for n in TASKS if (d := data_set_of(get_task(n))) is not None}
+    data_sets = {d.name: d for d in of_task.values()}  # tasks may share one (mnist-small)
+    if args.name in of_task:
+        args.name = of_task[args.name].name
     if args.name != "all" and args.name not in data_sets:
         raise UsageError(f"no data to fetch for {args.name!r}{suggest(args.name, data_sets)}; "
                          f"choose all or one of: {', '.join(data_sets)}")

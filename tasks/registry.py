@@ -16,6 +16,7 @@ TASKS: dict[str, str] = {
     "credit-risk": "tasks.credit_risk:CREDIT_RISK",
     "digits": "tasks.digits:DIGITS",
     "mnist": "tasks.mnist:MNIST",
+    "mnist-small": "tasks.mnist_subset:MNIST_SMALL",
     "fashion-mnist": "tasks.mnist:FASHION_MNIST",
     "german-credit": "tasks.german_credit:GERMAN_CREDIT",
     "credit-default": "tasks.credit_default:CREDIT_DEFAULT",

@@ -115,7 +115,8 @@ def test_a_faulty_run_becomes_a_record_and_the_suite_carries_on(tmp_path, fault,
 @pytest.mark.slow
 def test_resume_runs_only_what_is_missing_and_refuses_another_suite(tmp_path):
     out = tmp_path / "run"
-    base = ["run", "--tasks", "xor", "--recipe", "modern", "--seeds", "2", "--out", str(out)]
+    base = ["run", "--tasks", "xor", "--recipe", "modern", "--backends", "numpy", "--seeds", "2",
+            "--out", str(out)]
     assert nnbench(*base).returncode == 0
     lines = (out / "runs.jsonl").read_text().splitlines()
     (out / "runs.jsonl").write_text("\n".join(lines[:-1]) + "\n" + lines[-1][:25])  # torn write
@@ -125,8 +126,8 @@ def test_resume_runs_only_what_is_missing_and_refuses_another_suite(tmp_path):
     assert (out / "runs.jsonl.torn").read_text().strip() == lines[-1][:25]
     assert read_records(out / "runs.jsonl").bad_lines == []
     assert sorted(records(out)) == ["xor/modern/numpy/0", "xor/modern/numpy/1"]
-    other = nnbench("run", "--tasks", "xor", "--recipe", "modern", "--seeds", "3",
-                    "--out", str(out), "--resume")
+    other = nnbench("run", "--tasks", "xor", "--recipe", "modern", "--backends", "numpy",
+                    "--seeds", "3", "--out", str(out), "--resume")
     assert other.returncode == 2 and "runs added: xor/modern/numpy/2" in other.stderr
 
 
@@ -203,7 +204,8 @@ def test_bad_custom_recipes_in_a_suite_file_exit_2(tmp_path, recipe, message):
 
 def test_a_real_divergence_stops_early_and_keeps_its_history(tmp_path):
     suite = tmp_path / "suite.toml"
-    suite.write_text('tasks = ["xor"]\nrecipes = ["hot"]\nseeds = 1\n[recipe.hot]\n'
+    suite.write_text('tasks = ["xor"]\nbackends = ["numpy"]\nrecipes = ["hot"]\nseeds = 1\n'
+                     '[recipe.hot]\n'
                      'hidden = [8]\noutput = "linear"\nloss = "mse"\nlr = 50.0\n'
                      'batch_size = "full"\nepochs = 2000\n')
     result = nnbench("run", "--suite", str(suite), "--out", str(tmp_path / "run"))

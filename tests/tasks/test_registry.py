@@ -18,7 +18,8 @@ def test_registered_task_loads_under_its_name(name):
 @pytest.mark.parametrize("name", list(TASKS))
 def test_every_recipe_fits_its_task_and_round_trips(name):
     task = get_task(name)
-    assert set(task.recipes) >= {"course", "modern"}
+    # every task has the course's and today's recipe, except the gate's MNIST slice
+    assert set(task.recipes) >= ({"modern"} if name == "mnist-small" else {"course", "modern"})
     for key, recipe in task.recipes.items():
         assert recipe.name == key and recipe.description
         assert recipe.net.n_inputs == task.n_features
