@@ -10,7 +10,8 @@ under NumPy 2's name where NumPy renamed it). Nothing else is patched: names Sci
 are left alone, and NumPy itself is not touched (pybrain3's `from numpy import Infinity`
 (evolino, tools.neuralnets) and `from numpy import float` (tools.svmdata) fail on NumPy 2,
 but no module this backend imports uses them; `from scipy import weave`, a compiler SciPy
-removed long ago, is used only by supervised.knn.lsh and has no NumPy equivalent).
+removed long ago, is used only by supervised.knn.lsh and has no NumPy equivalent;
+pybrain3.optimization needs `numpy.linalg.linalg`, gone in NumPy 2, and is not used either).
 
 The list is every name pybrain3 3.0.4 takes from `scipy` (grep of its sources for
 `from scipy import` and `scipy.<name>`), so any pybrain3 module imports, not only the few
