@@ -30,10 +30,6 @@ import numpy.random
 import scipy
 
 
-def _numpy(name: str):
-    return lambda: getattr(numpy, name)
-
-
 #: Every name pybrain3 3.0.4 takes from the top-level `scipy` namespace, and where old SciPy
 #: got it from (it re-exported NumPy). Only the ones SciPy lacks are added (see the docstring).
 SCIPY_ALIASES: dict[str, object] = {
