@@ -11,7 +11,8 @@ activations into labels. A backend subclasses it and writes:
     _fit(X, T, on_epoch) -> list[float]        # X, T checked, in the run's dtype
     _forward(X) -> outputs                     # output-layer activations as a NumPy array
 
-and may override `deviations(net, train)` and `framework_threads()`.
+and may override `deviations(net, train)` and `framework_threads()`, and describe its
+framework's own initialisers in `native_init` (recorded as a deviation of init="native" runs).
 """
 
 from __future__ import annotations
@@ -30,6 +31,8 @@ class BaseModel:
 
     name: ClassVar[str] = "base"
     framework: ClassVar[str] = "none"
+    #: what the framework's own initialisers draw (init="native"); None: the spec's scheme
+    native_init: ClassVar[str | None] = None
 
     def __init__(self, net: NetSpec, train: TrainSpec) -> None:
         if not isinstance(net, NetSpec) or not isinstance(train, TrainSpec):

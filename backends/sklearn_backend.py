@@ -222,6 +222,8 @@ class SklearnModel(BaseModel):
 
     name = "sklearn"
     framework = "sklearn"
+    native_init = ("scikit-learn's Glorot-uniform weights and intercepts (factor 2 for "
+                   "logistic units)")
 
     def __init__(self, net: NetSpec, train: TrainSpec) -> None:
         super().__init__(net, train)

@@ -141,6 +141,8 @@ class TorchModel(BaseModel):
 
     name = "torch"
     framework = "torch"
+    native_init = ("PyTorch's nn.Linear defaults: kaiming_uniform(a=sqrt(5)) weights and "
+                   "uniform(+-1/sqrt(fan_in)) biases")
 
     def __init__(self, net: NetSpec, train: TrainSpec) -> None:
         super().__init__(net, train)

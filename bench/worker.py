@@ -131,6 +131,9 @@ def execute(run: dict[str, Any], record: dict[str, Any]) -> None:
         record.update(status="unsupported", error=reason)
         return
     record["deviations"] = list(getattr(Model, "deviations", lambda n, t: [])(net, train))
+    if run["init"] == "native" and getattr(Model, "native_init", None):
+        record["deviations"].append(f"init=native: {Model.native_init}, not the spec's "
+                                    f"{net.init}")
 
     t0 = time.perf_counter()
     model = _build(Model, net, train, run["init"])

@@ -29,7 +29,6 @@ import numpy.lib.scimath
 import numpy.random
 import scipy
 
-
 #: Every name pybrain3 3.0.4 takes from the top-level `scipy` namespace, and where old SciPy
 #: got it from (it re-exported NumPy). Only the ones SciPy lacks are added (see the docstring).
 SCIPY_ALIASES: dict[str, object] = {

@@ -121,6 +121,7 @@ class PybrainModel(BaseModel):
 
     name = "pybrain"
     framework = "pybrain3"
+    native_init = "PyBrain's randomize(): N(0, 1) for every weight and bias"
 
     def __init__(self, net: NetSpec, train: TrainSpec) -> None:
         super().__init__(net, train)
