@@ -10,7 +10,9 @@ def test_builtin_suites_load():
     assert set(quick.tasks) == {"and", "or", "xor", "credit-risk", "digits"}
     full = load_suite("full")
     assert "mnist" in full.tasks and "fashion-mnist" not in full.tasks  # optional data set
-    assert load_suite("gate").skip == ("digits/course",)
+    gate = load_suite("gate")
+    assert "digits/course" in gate.skip and "mnist-small" in gate.tasks
+    assert load_suite("full").budgets["mnist/*/pybrain"] > 0
 
 
 def test_plan_is_seed_major_so_backends_interleave():
