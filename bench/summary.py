@@ -82,12 +82,19 @@ def time_to_target(record: dict[str, Any], target: float | None) -> float | None
 
 def group_records(records: list[dict[str, Any]],
                   ) -> dict[tuple[str, str, str], list[dict[str, Any]]]:
-    """Records by (task, recipe, backend), in the order the groups first appear."""
+    """Records by (task, recipe, backend): tasks, then their recipes, then backends, each in
+    the order it first appears (runs finishing out of order, as with --jobs 2, or a resumed
+    run, still list every task x recipe's backends together)."""
     groups: dict[tuple[str, str, str], list[dict[str, Any]]] = {}
+    first: dict[Any, int] = {}
     for record in records:
-        groups.setdefault((record["task"], record["recipe"], record["backend"]), []).append(
-            record)
-    return groups
+        task, recipe, backend = record["task"], record["recipe"], record["backend"]
+        for key in (("task", task), ("recipe", task, recipe), ("backend", backend)):
+            first.setdefault(key, len(first))
+        groups.setdefault((task, recipe, backend), []).append(record)
+    order = sorted(groups, key=lambda k: (first[("task", k[0])], first[("recipe", k[0], k[1])],
+                                          first[("backend", k[2])]))
+    return {key: groups[key] for key in order}
 
 
 def _seed_of(records: list[dict[str, Any]], value: float) -> Any:
