@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from backends.registry import BACKENDS
 from bench.records import read_records
 from tests.cli import ROOT, nnbench
 
@@ -235,6 +236,23 @@ def test_same_seed_gives_identical_results_on_numpy(tmp_path):
     for run_id in a:
         assert a[run_id]["metrics"] == b[run_id]["metrics"]
         assert a[run_id]["history"]["loss"] == b[run_id]["history"]["loss"]
+
+
+@pytest.mark.slow
+def test_same_seed_gives_identical_results_on_every_backend(tmp_path):
+    """Bit-identical losses and metrics for the same seed, in fresh processes, on every
+    installed backend (float32 digits and float64 xor, one thread as in the gate)."""
+    names = [n for n, e in BACKENDS.items() if e.unavailable_reason() is None and n != "numpy"]
+    args = ("run", "--tasks", "xor,digits", "--recipe", "modern", "--backends", ",".join(names),
+            "--seeds", "1", "--epochs", "3", "--threads", "1", "--jobs", "2")
+    for name in ("a", "b"):
+        done = nnbench(*args, "--out", str(tmp_path / name), timeout=900)
+        assert done.returncode == 0, done.stderr
+    a, b = records(tmp_path / "a"), records(tmp_path / "b")
+    assert len(a) == 2 * len(names) and all(r["status"] == "ok" for r in a.values())
+    for run_id in a:
+        assert a[run_id]["history"]["loss"] == b[run_id]["history"]["loss"], run_id
+        assert a[run_id]["metrics"] == b[run_id]["metrics"], run_id
 
 
 @pytest.mark.slow
