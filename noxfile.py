@@ -63,16 +63,20 @@ def verify(session: nox.Session) -> None:
 
 @nox.session
 def perf(session: nox.Session) -> None:
-    """Speed benchmarks (pytest-benchmark), saved under results/perf/.
+    """Speed benchmarks (pytest-benchmark), saved under results/perf/, then the table of each
+    adapter against its framework's idiomatic loop (benchmarks/ratios.py).
 
-    Compare with the last saved run and fail on a slowdown:
-    `nox -s perf -- --benchmark-compare --benchmark-compare-fail=median:15%`.
+    Threads: NNBENCH_THREADS (default all cores), e.g. `NNBENCH_THREADS=1 nox -s perf`. Keras
+    on the torch and JAX engines runs in child processes of its own (benchmarks/harness.py),
+    so one pytest process covers every backend. Compare with the last saved run and fail on a
+    slowdown: `nox -s perf -- --benchmark-compare --benchmark-compare-fail=median:15%`.
     """
     session.install(*CONSTRAINTS, "-e", ".[all,dev]")
     session.run("pytest", "benchmarks", "-m", "slow or not slow", "--benchmark-only",
                 "--benchmark-autosave", "--benchmark-storage=file://results/perf",
                 "--benchmark-columns=min,median,iqr,mean,rounds", "--benchmark-sort=name",
                 *session.posargs)
+    session.run("python", "benchmarks/ratios.py")
 
 
 @nox.session

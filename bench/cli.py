@@ -24,6 +24,7 @@ from bench import gate, threads
 from bench import verify as verification
 from bench.baseline import DEFAULT_PATH as DEFAULT_BASELINE
 from bench.baseline import entries_from_run, load_baseline, update_baseline
+from bench.peak import matmul_peak, peak_text, plan_peak
 from bench.records import RUNS_FILE, cut_torn_tail, read_records
 from bench.runner import Interrupted, Runner
 from bench.spec import SpecError
@@ -83,6 +84,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--recipe", help="comma-separated recipes (perceptron, course, modern, "
                      "or a suite's custom recipes)")
     run.add_argument("--seeds", type=_positive(int), help="seeds per combination (default 3)")
+    run.add_argument("--repeat", type=_positive(int),
+                     help="timing repeats: run every task/recipe/backend/seed N times; times "
+                          "are then reported as median (IQR) over the repeats (default 1)")
     run.add_argument("--epochs", type=_positive(int), help="override every recipe's epochs")
     run.add_argument("--init", choices=INIT_MODES,
                      help="shared: same initial weights on every backend (default); "
@@ -145,8 +149,8 @@ def _plan(args: argparse.Namespace) -> tuple[Suite, list[dict[str, Any]]]:
             tasks=_names("tasks", args.tasks, list(TASKS)),
             backends=_names("backends", args.backends, list(BACKENDS)),
             recipes=_names("recipes", args.recipe, None),
-            seeds=args.seeds, epochs=args.epochs, init=args.init, threads=args.threads,
-            timeout=args.timeout)
+            seeds=args.seeds, repeat=args.repeat, epochs=args.epochs, init=args.init,
+            threads=args.threads, timeout=args.timeout)
         for kind, names, known in (("task", suite.tasks, TASKS), ("backend", suite.backends,
                                                                    BACKENDS)):
             for name in names or ():
@@ -163,7 +167,9 @@ def _plan(args: argparse.Namespace) -> tuple[Suite, list[dict[str, Any]]]:
 
 
 def _plan_difference(old: list[dict], new: list[dict]) -> str:
-    old_ids, new_ids = {r["run_id"]: r for r in old}, {r["run_id"]: r for r in new}
+    # plans written before timing repeats existed carry no "repeat": it was 0
+    old_ids = {r["run_id"]: {"repeat": 0, **r} for r in old}
+    new_ids = {r["run_id"]: r for r in new}
     parts = []
     added, removed = sorted(set(new_ids) - set(old_ids)), sorted(set(old_ids) - set(new_ids))
     changed = sorted(i for i in set(old_ids) & set(new_ids) if old_ids[i] != new_ids[i])
@@ -175,8 +181,13 @@ def _plan_difference(old: list[dict], new: list[dict]) -> str:
     return "; ".join(parts)
 
 
-def _prepare_out(args: argparse.Namespace, suite: Suite, runs: list[dict]) -> tuple[Path, list]:
-    """Create or reopen the output directory; return it and the runs still to do."""
+def _prepare_out(args: argparse.Namespace, suite: Suite, runs: list[dict],
+                 n_threads: int) -> tuple[Path, list]:
+    """Create or reopen the output directory; return it and the runs still to do.
+
+    A new directory's plan.json also gets the machine's float32 matmul peak, measured here
+    once at `n_threads` threads (`bench.peak`); a resumed run keeps the peak it measured.
+    """
     out = args.out or Path("results/runs") / datetime.now(UTC).strftime(
         "%Y%m%dT%H%M%SZ")
     plan_path = out / PLAN_FILE
@@ -200,7 +211,9 @@ def _prepare_out(args: argparse.Namespace, suite: Suite, runs: list[dict]) -> tu
         raise UsageError(f"output directory {out} already exists and is not empty{hint}; "
                          "choose another --out")
     out.mkdir(parents=True, exist_ok=True)
-    plan_path.write_text(json.dumps({"suite": suite.to_dict(), "runs": runs}, indent=1))
+    peak = matmul_peak(n_threads).to_dict()
+    plan_path.write_text(json.dumps({"suite": suite.to_dict(), "peak": peak, "runs": runs},
+                                    indent=1))
     return out, runs
 
 
@@ -212,10 +225,14 @@ def _describe(record: dict[str, Any]) -> str:
 
 def cmd_run(args: argparse.Namespace, console: Console) -> int:
     suite, runs = _plan(args)
-    out, todo = _prepare_out(args, suite, runs)
     n_threads = suite.threads or max(1, threads.default_threads() // args.jobs)
+    out, todo = _prepare_out(args, suite, runs, n_threads)
+    repeats = f" x {suite.repeat} repeats" if suite.repeat > 1 else ""
     console.print(f"nnbench: {len(todo)} run(s) of {len(runs)} "
-                  f"({suite.seeds} seed(s)), {n_threads} thread(s) each -> {out}")
+                  f"({suite.seeds} seed(s){repeats}), {n_threads} thread(s) each -> {out}")
+    peak = plan_peak(json.loads((out / PLAN_FILE).read_text(encoding="utf-8")))
+    if peak:
+        console.print(f"float32 matmul peak: {peak_text(peak)}", highlight=False)
     # Both stop the suite gracefully. SIGINT explicitly too: a process started from a
     # non-interactive shell in the background inherits SIGINT as *ignored*, and Python then
     # installs no handler of its own.
@@ -268,7 +285,11 @@ def summarize_dir(out: Path, console: Console) -> int:
     if contents.bad_lines:
         console.print(f"warning: skipped unreadable line(s) {contents.bad_lines} of "
                       f"{out / RUNS_FILE} (a run interrupted while writing?)")
-    rows = summarize_records(contents.records)
+    try:
+        peak = plan_peak(json.loads((out / PLAN_FILE).read_text(encoding="utf-8")))
+    except (OSError, ValueError):
+        peak = None
+    rows = summarize_records(contents.records, peak_gflops=peak["gflops"] if peak else None)
     write_summary_csv(rows, out / SUMMARY_FILE)
     print_summary(rows, f"nnbench — {out} — test accuracy: mean ± 95% CI over seeds", console)
     console.print(f"records: {out / RUNS_FILE}   summary: {out / SUMMARY_FILE}")

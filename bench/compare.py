@@ -7,8 +7,9 @@ does not count in that max; with no interval on either side the change is not ju
 Deterministic results (every seed equal, interval 0) are flagged on any change at all.
 
 Time: ratios B/A of the seed means of the steady-epoch time and of the fit time (< 1: B is
-faster). Times are only comparable when both runs used the same machine and threads; the
-header shows both runs' provenance and warns when they differ.
+faster); a run with timing repeats contributes its median over every ok run instead. Times
+are only comparable when both runs used the same machine and threads; the header shows both
+runs' provenance and warns when they differ.
 """
 
 from __future__ import annotations
@@ -22,12 +23,12 @@ from rich.console import Console
 from rich.table import Table
 
 from bench.report import RunData, accuracy_cell, load_run
-from bench.summary import summarize_records
+from bench.summary import summarize_records, time_value
 
 RULE = ("Δ acc = mean test accuracy of B − of A over ok seeds; flagged (*) when |Δ| > "
         "max(95% CI half-width of A, of B), i.e. the change exceeds the seed-to-seed spread; "
-        "'?' when neither side has 2+ ok seeds. Time columns: B/A of the seed means "
-        "(< 1: B is faster).")
+        "'?' when neither side has 2+ ok seeds. Time columns: B/A of the seed means, or of "
+        "the medians over seeds x repeats for a run with timing repeats (< 1: B is faster).")
 #: ratios beyond these are coloured (slower in red, faster in green)
 SLOWER, FASTER = 1.25, 0.8
 
@@ -86,9 +87,9 @@ def compare_rows(rows_a: list[dict[str, Any]], rows_b: list[dict[str, Any]]) -> 
             if intervals:
                 change.spread = max(intervals)
                 change.flagged = abs(change.delta) > change.spread + 1e-12
-            change.steady_ratio = _ratio(b["steady_epoch_seconds_mean"],
-                                         a["steady_epoch_seconds_mean"])
-            change.fit_ratio = _ratio(b["fit_seconds_mean"], a["fit_seconds_mean"])
+            change.steady_ratio = _ratio(time_value(b, "steady_epoch_seconds"),
+                                         time_value(a, "steady_epoch_seconds"))
+            change.fit_ratio = _ratio(time_value(b, "fit_seconds"), time_value(a, "fit_seconds"))
             if a["statuses"] != b["statuses"]:
                 change.note = f"runs {a['statuses']} → {b['statuses']}"
         changes.append(change)

@@ -33,7 +33,7 @@ import numpy as np  # noqa: E402
 from matplotlib.ticker import FuncFormatter, PercentFormatter  # noqa: E402
 from PIL import Image  # noqa: E402  (matplotlib's own dependency)
 
-from bench.summary import format_seconds  # noqa: E402
+from bench.summary import format_seconds, per_seed, repeat_of  # noqa: E402
 
 #: fixed colours (colour-blind friendly Okabe-Ito / tab10 mix) for the known backends
 KNOWN_COLOURS = {
@@ -112,10 +112,15 @@ def _spread(values: list[float]) -> tuple[float, float, float]:
     return float(arr.mean()), float(arr.min()), float(arr.max())
 
 
-def _by_backend(records: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+def _by_backend(records: list[dict[str, Any]], seeds_only: bool = False
+                ) -> dict[str, list[dict[str, Any]]]:
+    """Records by backend; `seeds_only`: one per seed (`bench.summary.per_seed`), for the
+    plots of what a seed learned, which timing repeats of that seed would only duplicate."""
     out: dict[str, list[dict[str, Any]]] = {}
     for record in records:
         out.setdefault(record["backend"], []).append(record)
+    if seeds_only:
+        out = {backend: per_seed(group) for backend, group in out.items()}
     return out
 
 
@@ -190,7 +195,7 @@ VALIDATION_TITLES = {
 
 def plot_curves(task: str, recipe: str, records: list[dict[str, Any]], path: Path,
                 colours: dict[str, str] | None = None, protocol: str | None = None) -> Path:
-    groups = _by_backend(records)
+    groups = _by_backend(records, seeds_only=True)
     colours = colours or palette(groups)
     fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=CURVES_SIZE, layout="constrained")
     positive, lows, highs, acc_lows = True, [], [], []
@@ -244,7 +249,7 @@ def plot_curves(task: str, recipe: str, records: list[dict[str, Any]], path: Pat
 
 def plot_accuracy_vs_time(task: str, recipe: str, records: list[dict[str, Any]],
                           path: Path, colours: dict[str, str] | None = None) -> Path:
-    groups = _by_backend(records)
+    groups = _by_backend(records, seeds_only=True)
     colours = colours or palette(groups)
     points = []
     for backend, group in groups.items():
@@ -311,7 +316,10 @@ def plot_epoch_time(task: str, recipe: str, records: list[dict[str, Any]], path:
     _plain_numbers(ax.xaxis)
     ax.grid(True, axis="x", alpha=0.3)
     ax.tick_params(labelsize=8)
-    ax.set_title(f"{task} / {recipe}: time per epoch\n(seed mean; bars = min..max over seeds)",
+    over = "seeds x repeats" if any(repeat_of(r) for r in records) else "seeds"
+    ax.set_title(f"{task} / {recipe}: time per epoch\n(mean over {over}; bars = min..max)"
+                 if over != "seeds" else
+                 f"{task} / {recipe}: time per epoch\n(seed mean; bars = min..max over seeds)",
                  fontsize=9.5)
     if not bars:
         ax.text(0.5, 0.5, "no ok run", ha="center", va="center", transform=ax.transAxes)

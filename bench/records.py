@@ -23,7 +23,8 @@ RUNS_FILE = "runs.jsonl"
 def new_record(run: dict[str, Any]) -> dict[str, Any]:
     """A record with every schema key present, filled from a run description.
 
-    `run` holds run_id, task, recipe, backend, seed, net, train (dicts) and init.
+    `run` holds run_id, task, recipe, backend, seed, net, train (dicts), init and (optional,
+    default 0) repeat, the timing repeat's index.
     """
     return {
         "schema": SCHEMA,
@@ -32,6 +33,7 @@ def new_record(run: dict[str, Any]) -> dict[str, Any]:
         "recipe": run["recipe"],
         "backend": run["backend"],
         "seed": run["seed"],
+        "repeat": run.get("repeat", 0),
         "init": run.get("init", "shared"),
         "status": "failed",
         "error": None,
@@ -41,6 +43,8 @@ def new_record(run: dict[str, Any]) -> dict[str, Any]:
         "history": {"loss": [], "val_loss": [], "val_accuracy": [], "val_epochs": [],
                     "epoch_seconds": []},
         "timing": {key: None for key in TIMING_KEYS},
+        # rows, flops_per_epoch (bench.flops) and steady_gflops, set by the worker
+        "throughput": {},
         "peak_rss_mb": None,
         "n_params": None,
         "epochs_run": 0,

@@ -23,12 +23,15 @@ from typing import Any
 
 import pandas as pd
 
+from bench.peak import peak_text, plan_peak
 from bench.records import RUNS_FILE, read_records
 from bench.summary import (
     SUMMARY_FILE,
     format_seconds,
+    gflops_cell,
     summarize_records,
     target_accuracy,
+    timing_cell,
     write_summary_csv,
 )
 
@@ -95,7 +98,7 @@ def accuracy_cell(row: dict[str, Any]) -> str:
         return "-"
     text = _acc(row["test_accuracy_mean"])
     ci = row["test_accuracy_ci95"]
-    if row["ok"] > 1 and ci is not None and math.isfinite(ci):
+    if row.get("ok_seeds", row["ok"]) > 1 and ci is not None and math.isfinite(ci):
         text += f" ± {ci:.3f}"
     return text
 
@@ -105,7 +108,7 @@ def _plural(n: int, word: str) -> str:
 
 
 def _seeds(seeds: list[Any]) -> str:
-    seeds = sorted(seeds, key=lambda s: (str(type(s)), s))
+    seeds = sorted(set(seeds), key=lambda s: (str(type(s)), s))  # repeats share their seed
     return ("seed " if len(seeds) == 1 else "seeds ") + ", ".join(str(s) for s in seeds)
 
 
@@ -193,16 +196,25 @@ def _notes(frame: pd.DataFrame, row: dict[str, Any] | None) -> str:
 def _target_cell(row: dict[str, Any]) -> str:
     if not row.get("ok"):
         return "-"
-    reached, ok = row.get("target_reached") or 0, row["ok"]
+    reached, ok = row.get("target_reached") or 0, row.get("ok_seeds", row["ok"])
     if reached == 0:
         return f"not reached (0/{ok})"
     text = format_seconds(row["time_to_target_seconds_median"])
     return text if reached == ok else f"{text} ({reached}/{ok})"
 
 
+#: the throughput column's heading, with and without a measured matmul peak
+GFLOPS_COLUMN = {True: "GFLOP/s (% of peak)", False: "GFLOP/s"}
+
+
 def group_table(task: str, recipe: str, rows: list[dict[str, Any]], frame: pd.DataFrame,
-                missing: pd.DataFrame, target: float | None) -> pd.DataFrame:
-    """The table of one task x recipe: one row per backend, every record accounted for."""
+                missing: pd.DataFrame, target: float | None,
+                has_peak: bool = False) -> pd.DataFrame:
+    """The table of one task x recipe: one row per backend, every record accounted for.
+
+    Time cells are seed means, or with timing repeats medians over every ok run with their
+    IQR (`bench.summary.timing_cell`); the throughput cell is the steady epoch's GFLOP/s, with
+    its share of the measured matmul peak when `has_peak`."""
     backends = list(dict.fromkeys([r["backend"] for r in rows] + list(missing["backend"])))
     by_backend = {r["backend"]: r for r in rows}
     target_column = f"time to {percent(target)}" if target is not None else None
@@ -231,10 +243,11 @@ def group_table(task: str, recipe: str, rows: list[dict[str, Any]], frame: pd.Da
             cells[target_column] = _target_cell(row)
         ok = bool(row["ok"])
         cells.update({
-            "fit": format_seconds(row["fit_seconds_mean"]) if ok else "-",
-            "1st epoch": format_seconds(row["first_epoch_seconds_mean"]) if ok else "-",
-            "steady epoch": format_seconds(row["steady_epoch_seconds_mean"]) if ok else "-",
-            "predict": format_seconds(row["predict_seconds_mean"]) if ok else "-",
+            "fit": timing_cell(row, "fit_seconds") if ok else "-",
+            "1st epoch": timing_cell(row, "first_epoch_seconds") if ok else "-",
+            "steady epoch": timing_cell(row, "steady_epoch_seconds") if ok else "-",
+            GFLOPS_COLUMN[has_peak]: gflops_cell(row) if ok else "-",
+            "predict": timing_cell(row, "predict_seconds") if ok else "-",
             "peak RSS": (f"{row['peak_rss_mb_max']:.0f} MB"
                          if ok and math.isfinite(row["peak_rss_mb_max"]) else "-"),
             "params": f"{row['n_params']:,}" if ok and row.get("n_params") else "-",
@@ -260,7 +273,7 @@ def headline(rows: list[dict[str, Any]], value: str) -> pd.DataFrame:
                 text = (text + f" ({row['ok']}/{row['runs']} ok)") if row["ok"] else \
                     " ".join(s.replace(":", " ×") for s in row["statuses"].split())
         else:
-            text = format_seconds(row["steady_epoch_seconds_mean"]) if row["ok"] else "-"
+            text = timing_cell(row, "steady_epoch_seconds") if row["ok"] else "-"
         cells.append({"task": row["task"], "recipe": row["recipe"], "backend": row["backend"],
                       "cell": text})
     frame = pd.DataFrame(cells, columns=["task", "recipe", "backend", "cell"])
@@ -298,6 +311,8 @@ def _suite_text(plan: dict[str, Any] | None) -> str:
     if not isinstance(suite, dict):
         return f"unknown (no readable {PLAN_FILE})"
     parts = [f"{suite.get('seeds', '?')} seeds", f"init {suite.get('init', 'shared')}"]
+    if (suite.get("repeat") or 1) > 1:
+        parts.insert(1, f"{suite['repeat']} timing repeats")
     if suite.get("epochs"):
         parts.append(f"epochs {suite['epochs']} (override)")
     if suite.get("timeout"):
@@ -312,7 +327,8 @@ def _suite_text(plan: dict[str, Any] | None) -> str:
 
 
 def provenance(run: RunData) -> list[tuple[str, str]]:
-    """(label, text) pairs: machine, threads, versions, commit, suite, date, records."""
+    """(label, text) pairs: machine, threads, matmul peak, versions, commit, suite, date,
+    records."""
     envs = [r.get("env") or {} for r in run.records]
     cores = _distinct(e.get("cores") for e in envs)
     machine = "; ".join(_distinct(e.get("cpu") for e in envs)) or "unknown CPU"
@@ -343,9 +359,12 @@ def provenance(run: RunData) -> list[tuple[str, str]]:
         f"{n} {s}" for s, n in statuses.most_common()) + ")"
     if run.bad_lines:
         records += f"; unreadable line(s) skipped: {', '.join(map(str, run.bad_lines))}"
+    peak = plan_peak(run.plan)
     return [
         ("Machine", machine),
         ("Threads", threads),
+        ("Matmul peak", peak_text(peak) + ", measured once at the start of the run"
+         if peak else f"not measured (no peak in {PLAN_FILE})"),
         ("Python", python + (f", NumPy {numpy}" if numpy else "")),
         ("Frameworks", "; ".join(frameworks)),
         ("nnbench commit", commit_text),
@@ -378,6 +397,14 @@ class Report:
     warnings: list[str]
     written_at: str
 
+    @property
+    def epoch_time_title(self) -> str:
+        """The heading of the steady-epoch headline table (what its cells are)."""
+        if any(r.get("repeats", 1) > 1 for r in self.rows):
+            return ("Steady-epoch time (median over seeds x timing repeats, with IQR; median "
+                    "epoch after the first)")
+        return "Steady-epoch time (mean over seeds; median epoch after the first)"
+
 
 def build_report(run: RunData, plots_dir: Path | None = None) -> Report:
     """Tables (and, when `plots_dir` is given, the plots) of a run directory."""
@@ -388,7 +415,9 @@ def build_report(run: RunData, plots_dir: Path | None = None) -> Report:
             targets[task] = target_accuracy(task)
         return targets[task]
 
-    rows = summarize_records(run.records, targets=target_of)
+    peak = plan_peak(run.plan)
+    rows = summarize_records(run.records, targets=target_of,
+                             peak_gflops=peak["gflops"] if peak else None)
     frame = records_frame(run.records)
     missing = missing_runs(run)
     order = list(dict.fromkeys(list(zip(frame["task"], frame["recipe"]))
@@ -405,7 +434,7 @@ def build_report(run: RunData, plots_dir: Path | None = None) -> Report:
         records = [r for r in run.records if (r["task"], r["recipe"]) == (task, recipe)]
         table = group_table(task, recipe, group_rows, part,
                             missing[(missing["task"] == task) & (missing["recipe"] == recipe)],
-                            target_of(task))
+                            target_of(task), has_peak=peak is not None)
         spec = next((spec_line(r) for r in records if spec_line(r)), "")
         group = Group(task, recipe, target_of(task), spec, table)
         if plots_dir is not None and records:
@@ -452,9 +481,13 @@ READING_GUIDE_MD = (
     "until the validation accuracy first reached the task's target, with (reached/ok seeds) "
     "when some seeds never did; **fit** the training time, **1st epoch** the first epoch "
     "(warm-up, graph building), **steady epoch** the median of the later epochs, **predict** "
-    "one prediction on the test split; **peak RSS** the largest resident memory of a run's "
-    "process. Runs that did not finish `ok` are counted in **runs** and explained in "
-    "**notes**. Per-seed values are in `runs.jsonl`, every statistic in `summary.csv`.")
+    "one prediction on the test split (time columns: mean over seeds; with timing repeats the "
+    "median over every ok run, seeds x repeats, and its interquartile range); **GFLOP/s** the "
+    "training matrix-product work of one epoch (see `bench/flops.py`) over the steady epoch, "
+    "with its share of the machine's float32 matmul peak measured at the start of the run; "
+    "**peak RSS** the largest resident memory of a run's process. Runs that did not finish "
+    "`ok` are counted in **runs** and explained in **notes**. Per-seed values are in "
+    "`runs.jsonl`, every statistic in `summary.csv`.")
 
 
 # ---------------------------------------------------------------------------------- writing

@@ -98,7 +98,7 @@ def render_html(report: Report) -> str:
         f"{html.escape(g.recipe)}</a></div>" for g in report.groups) + "</nav>")
     parts += ["<h2>Test accuracy (mean ± 95% CI over seeds)</h2>",
               _html_table(report.accuracy, colours),
-              "<h2>Steady-epoch time (mean over seeds; median epoch after the first)</h2>",
+              f"<h2>{html.escape(report.epoch_time_title)}</h2>",
               _html_table(report.epoch_time, colours)]
     for group in report.groups:
         parts.append(f'<h2 id="{anchor(group.task, group.recipe)}">'

@@ -43,7 +43,7 @@ def render_markdown(report: Report) -> str:
     for warning in report.warnings:
         out += [f"> **Note:** {_md_cell(warning)}", ""]
     out += ["## Test accuracy (mean ± 95% CI over seeds)", "", frame_to_markdown(report.accuracy),
-            "", "## Steady-epoch time (mean over seeds; median epoch after the first)", "",
+            "", f"## {report.epoch_time_title}", "",
             frame_to_markdown(report.epoch_time), ""]
     for group in report.groups:
         out += [f"## {group.task} / {group.recipe}", ""]

@@ -1,11 +1,11 @@
 """Suites: which tasks, recipes, backends and seeds to run, from TOML files or built-ins.
 
-A suite file's keys are all optional (see DESIGN.md): tasks, backends, recipes, seeds, epochs,
-timeout, init, plus `threads`, `skip` (a list of "task/recipe" or "task/recipe/backend"
-patterns to leave out, `*` matching any name), `[budgets]` (pattern = seconds of training per
-run: the run stops after the epoch that crosses it, see TrainSpec.time_budget), and
-`[recipe.NAME]` tables defining custom recipes by hidden sizes.
-`plan_runs` turns a suite into the ordered list of runs (dicts the worker understands).
+A suite file's keys are all optional (see README.md): tasks, backends, recipes, seeds, epochs,
+timeout, init, plus `repeat` (timing repeats of every run, default 1), `threads`, `skip` (a
+list of "task/recipe" or "task/recipe/backend" patterns to leave out, `*` matching any name),
+`[budgets]` (pattern = seconds of training per run: the run stops after the epoch that crosses
+it, see TrainSpec.time_budget), and `[recipe.NAME]` tables defining custom recipes by hidden
+sizes. `plan_runs` turns a suite into the ordered list of runs (dicts the worker understands).
 """
 
 from __future__ import annotations
@@ -22,8 +22,8 @@ from tasks.registry import closest as suggest
 
 BUILTIN_SUITES = ("quick", "full", "gate")
 INIT_MODES = ("shared", "native")
-SUITE_KEYS = ("tasks", "backends", "recipes", "seeds", "epochs", "timeout", "init", "threads",
-              "skip", "budgets", "recipe")
+SUITE_KEYS = ("tasks", "backends", "recipes", "seeds", "repeat", "epochs", "timeout", "init",
+              "threads", "skip", "budgets", "recipe")
 NET_FIELDS = tuple(f.name for f in fields(NetSpec) if f.name != "layers")
 TRAIN_FIELDS = tuple(f.name for f in fields(TrainSpec) if f.name != "seed")
 CUSTOM_KEYS = ("hidden", "layers", *NET_FIELDS, *TRAIN_FIELDS)
@@ -42,6 +42,8 @@ class Suite:
     backends: tuple[str, ...] | None = None
     recipes: tuple[str, ...] | None = None
     seeds: int = 3
+    #: timing repeats: every (task, recipe, backend, seed) run this many times
+    repeat: int = 1
     epochs: int | None = None
     timeout: float = 600.0
     init: str = "shared"
@@ -52,6 +54,7 @@ class Suite:
 
     def __post_init__(self) -> None:
         _positive_int("seeds", self.seeds)
+        _positive_int("repeat", self.repeat)
         if self.epochs is not None:
             _positive_int("epochs", self.epochs)
         if self.threads is not None:
@@ -109,7 +112,7 @@ def suite_from_toml(text: str, name: str) -> Suite:
     for key in ("tasks", "backends", "recipes", "skip"):
         if key in data:
             kwargs[key] = _string_list(key, data[key])
-    for key in ("seeds", "epochs", "timeout", "init", "threads"):
+    for key in ("seeds", "repeat", "epochs", "timeout", "init", "threads"):
         if key in data:
             kwargs[key] = data[key]
     budgets = data.get("budgets", {})
@@ -185,8 +188,23 @@ def _budget(budgets: dict[str, float], task: str, recipe: str, backend: str) -> 
                 None)
 
 
+def run_id(task: str, recipe: str, backend: str, seed: int, repeat: int = 0,
+           repeats: int = 1) -> str:
+    """`task/recipe/backend/seed`, plus `/r<repeat>` when the suite repeats its runs."""
+    base = f"{task}/{recipe}/{backend}/{seed}"
+    return base if repeats == 1 else f"{base}/r{repeat}"
+
+
 def plan_runs(suite: Suite, task_names, backend_names, get_task) -> list[dict[str, Any]]:
-    """The runs of `suite`, seed-major so that backends interleave (machine drift is shared).
+    """The runs of `suite`, repeat-major, then seed-major, so that backends interleave.
+
+    The whole seed-major list is run once per timing repeat (`suite.repeat`): repeat 0 of
+    every run, then repeat 1 of every run, and so on. Backends alternate within a seed and the
+    repeats of one run lie a whole pass apart, so machine drift or a burst of load is shared
+    by every backend and lands on one repeat of many runs, not on every repeat of one run; and
+    an interrupted suite has finished whole passes (every seed's accuracy) first.
+    Every run carries its `repeat` index; `run_id` gains `/r<repeat>` only when repeat > 1, so
+    a suite without repeats keeps the `task/recipe/backend/seed` ids of older runs.
 
     `task_names`/`backend_names` are the resolved selections; `get_task(name)` gives a Task.
     Raises SuiteError when a named recipe exists nowhere or the plan is empty.
@@ -207,23 +225,27 @@ def plan_runs(suite: Suite, task_names, backend_names, get_task) -> list[dict[st
                 raise SuiteError(f"recipe {name!r}{suggest(name, known)} is not offered by "
                                  f"task(s) {', '.join(task_names)}; they offer: {', '.join(known)}")
     runs = []
-    for seed in range(suite.seeds):
-        for task in tasks:
-            for recipe in recipe_sets[task.name]:
-                train = recipe.train.replace(seed=seed)
-                if suite.epochs is not None:
-                    train = train.replace(epochs=suite.epochs)
-                for backend in backend_names:
-                    if _skipped(suite.skip, task.name, recipe.name, backend):
-                        continue
-                    budget = _budget(suite.budgets, task.name, recipe.name, backend)
-                    run_train = train if budget is None else train.replace(time_budget=budget)
-                    runs.append({
-                        "run_id": f"{task.name}/{recipe.name}/{backend}/{seed}",
-                        "task": task.name, "recipe": recipe.name, "backend": backend,
-                        "seed": seed, "init": suite.init, "timeout": suite.timeout,
-                        "net": recipe.net.to_dict(), "train": run_train.to_dict(),
-                    })
+    for repeat in range(suite.repeat):
+        for seed in range(suite.seeds):
+            for task in tasks:
+                for recipe in recipe_sets[task.name]:
+                    train = recipe.train.replace(seed=seed)
+                    if suite.epochs is not None:
+                        train = train.replace(epochs=suite.epochs)
+                    for backend in backend_names:
+                        if _skipped(suite.skip, task.name, recipe.name, backend):
+                            continue
+                        budget = _budget(suite.budgets, task.name, recipe.name, backend)
+                        run_train = train if budget is None else train.replace(
+                            time_budget=budget)
+                        runs.append({
+                            "run_id": run_id(task.name, recipe.name, backend, seed, repeat,
+                                             suite.repeat),
+                            "task": task.name, "recipe": recipe.name, "backend": backend,
+                            "seed": seed, "repeat": repeat, "init": suite.init,
+                            "timeout": suite.timeout, "net": recipe.net.to_dict(),
+                            "train": run_train.to_dict(),
+                        })
     if not runs:
         raise SuiteError("the selection holds no run (every task/recipe/backend combination "
                          "was skipped or absent)")

@@ -3,6 +3,20 @@
 Only `ok` records enter the accuracy and time statistics; every record, whatever its status,
 is counted in `statuses` and its reason kept in `errors`, so nothing is silently dropped.
 
+Timing repeats (`nnbench run --repeat N`): accuracy statistics (and the task's metrics, train
+accuracy, epochs run and time to target) take one record per seed, the ok record with the
+lowest repeat index (repeat 0 unless it failed; a seed's repeats train the same network on the
+same data in the same order, so they differ in time, not in what they learn). Timing columns
+take every ok record: without repeats they show the mean over seeds, as they always did; with
+repeats the median over every ok run of the group (seeds x repeats; the seeds' nets have the
+same shape, so they are further timing samples) and its interquartile range, e.g.
+"12.4 ms (IQR 0.3)". summary.csv has the mean, median and IQR either way.
+
+Throughput: `steady_gflops` is the group's training FLOPs per epoch (`bench.flops`, from each
+record's `throughput`) over the steady-epoch time shown (mean, or median with repeats);
+`steady_percent_of_peak` relates it to the machine's measured float32 matmul peak when the
+run directory has one (`bench.peak`, stored in plan.json).
+
 Time to target: where a task sets `target_accuracy`, the training time (sum of epoch seconds,
 evaluation excluded) until the first validation evaluation at or above the target; seeds that
 never reach it are counted in `target_reached` and left out of the median.
@@ -14,10 +28,11 @@ import csv
 import math
 import statistics
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from rich.console import Console
 from rich.table import Table
 
@@ -32,7 +47,10 @@ COLUMNS = ("task", "recipe", "backend", "runs", "ok", "statuses", "test_accuracy
            # added with the report (older readers keep working: the columns above come first)
            "test_accuracy_worst_seed", "test_accuracy_best_seed", "import_seconds_mean",
            "build_seconds_mean", "target_accuracy", "target_reached",
-           "time_to_target_seconds_median", "stop_reasons", "task_metrics")
+           "time_to_target_seconds_median", "stop_reasons", "task_metrics",
+           # added with timing repeats and throughput
+           "repeats", "ok_seeds", *(f"{k}_{s}" for k in TIME_KEYS for s in ("median", "iqr")),
+           "flops_per_epoch", "steady_gflops", "steady_percent_of_peak")
 
 #: metrics every record has; anything else in `metrics` is a task's own (AUC, cost, ...)
 STANDARD_METRICS = ("train_accuracy", "train_loss", "test_accuracy", "test_loss", "folds")
@@ -97,34 +115,77 @@ def group_records(records: list[dict[str, Any]],
     return {key: groups[key] for key in order}
 
 
+def repeat_of(record: dict[str, Any]) -> int:
+    """The record's timing-repeat index (records written before repeats existed: 0)."""
+    return int(record.get("repeat") or 0)
+
+
+def per_seed(records: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One record per seed, in order of first appearance: the ok one with the lowest repeat
+    index, else (no ok repeat) the one with the lowest repeat index. Without repeats: every
+    record, unchanged."""
+    by_seed: dict[Any, dict[str, Any]] = {}
+    for record in records:
+        seed = record.get("seed")
+        best = by_seed.get(seed)
+        if best is None or (record["status"] == "ok", -repeat_of(record)) > \
+                (best["status"] == "ok", -repeat_of(best)):
+            by_seed[seed] = record
+    return list(by_seed.values())
+
+
+def quartile_spread(values: Iterable[Any]) -> tuple[float, float]:
+    """(median, interquartile range) of the finite values; (nan, nan) when there are none."""
+    arr = np.array([v for v in values if v is not None], dtype=np.float64)
+    arr = arr[np.isfinite(arr)]
+    if arr.size == 0:
+        return float("nan"), float("nan")
+    q1, q2, q3 = np.percentile(arr, [25, 50, 75])
+    return float(q2), float(q3 - q1)
+
+
+def _seed_time_to_target(records: list[dict[str, Any]], target: float | None
+                         ) -> list[float]:
+    """Per seed that reached the target: the median over its ok repeats that reached it."""
+    times: dict[Any, list[float]] = {}
+    for record in records:
+        value = time_to_target(record, target)
+        if value is not None:
+            times.setdefault(record.get("seed"), []).append(value)
+    return [statistics.median(t) for t in times.values()]
+
+
 def _seed_of(records: list[dict[str, Any]], value: float) -> Any:
     return next((r["seed"] for r in records if r["metrics"].get("test_accuracy") == value), None)
 
 
 def summarize_records(records: list[dict[str, Any]],
                       targets: Callable[[str], float | None] = target_accuracy,
-                      ) -> list[dict[str, Any]]:
+                      peak_gflops: float | None = None) -> list[dict[str, Any]]:
     """One row per task x recipe x backend, in the order the groups first appear.
 
-    `targets` maps a task name to its target accuracy (default: the task registry's).
+    `targets` maps a task name to its target accuracy (default: the task registry's);
+    `peak_gflops` is the machine's measured matmul peak (for `steady_percent_of_peak`).
     """
     target_of: dict[str, float | None] = {}
     groups = group_records(records)
     rows = []
     for (task, recipe, backend), group in groups.items():
-        ok = [r for r in group if r["status"] == "ok"]
+        ok_runs = [r for r in group if r["status"] == "ok"]   # timing: every repeat
+        ok = [r for r in per_seed(group) if r["status"] == "ok"]  # accuracy: one per seed
         acc = summarize(r["metrics"].get("test_accuracy") for r in ok)
         statuses = Counter(r["status"] for r in group)
+        repeats = 1 + max((repeat_of(r) for r in group), default=0)
         row: dict[str, Any] = {
             "task": task, "recipe": recipe, "backend": backend,
-            "runs": len(group), "ok": len(ok),
+            "runs": len(group), "ok": len(ok_runs), "ok_seeds": len(ok), "repeats": repeats,
             "statuses": " ".join(f"{s}:{n}" for s, n in sorted(statuses.items())),
             "test_accuracy_mean": acc.mean, "test_accuracy_std": acc.std,
             "test_accuracy_ci95": acc.ci95, "test_accuracy_worst": acc.low,
             "test_accuracy_best": acc.high,
             "train_accuracy_mean": summarize(r["metrics"].get("train_accuracy") for r in ok).mean,
             "epochs_run_mean": summarize(r.get("epochs_run") for r in ok).mean,
-            "peak_rss_mb_max": max((r["peak_rss_mb"] for r in ok if r.get("peak_rss_mb")),
+            "peak_rss_mb_max": max((r["peak_rss_mb"] for r in ok_runs if r.get("peak_rss_mb")),
                                    default=float("nan")),
             "n_params": next((r["n_params"] for r in ok if r.get("n_params")), None),
             "deviations": "; ".join(sorted({d for r in group for d in r.get("deviations", [])})),
@@ -132,11 +193,23 @@ def summarize_records(records: list[dict[str, Any]],
                                         if r["status"] != "ok" and r.get("error")})),
         }
         for key in TIME_KEYS + ("import_seconds", "build_seconds"):
-            row[f"{key}_mean"] = summarize(r["timing"].get(key) for r in ok).mean
+            values = [r["timing"].get(key) for r in ok_runs]
+            row[f"{key}_mean"] = summarize(values).mean
+            if key in TIME_KEYS:
+                row[f"{key}_median"], row[f"{key}_iqr"] = quartile_spread(values)
+        flops = [(r.get("throughput") or {}).get("flops_per_epoch") for r in ok_runs]
+        flops = [f for f in flops if f]
+        row["flops_per_epoch"] = statistics.median(flops) if flops else None
+        steady = time_value(row, "steady_epoch_seconds")
+        row["steady_gflops"] = (row["flops_per_epoch"] / steady / 1e9
+                                if flops and math.isfinite(steady) and steady > 0
+                                else float("nan"))
+        row["steady_percent_of_peak"] = (100 * row["steady_gflops"] / peak_gflops
+                                         if peak_gflops else float("nan"))
         if task not in target_of:
             target_of[task] = targets(task)
         target = target_of[task]
-        reached = [t for t in (time_to_target(r, target) for r in ok) if t is not None]
+        reached = _seed_time_to_target(ok_runs, target)
         row["task_metric_summaries"] = task_metric_summaries(ok)
         row["task_metrics"] = _task_metrics_text(row["task_metric_summaries"])
         row.update(
@@ -150,6 +223,45 @@ def summarize_records(records: list[dict[str, Any]],
                                            if r.get("stop_reason")})))
         rows.append(row)
     return rows
+
+
+def time_value(row: dict[str, Any], key: str) -> float:
+    """The time a table shows for `key` (e.g. "steady_epoch_seconds"): the mean over seeds,
+    or with timing repeats the median over every ok run."""
+    return row[f"{key}_median"] if row.get("repeats", 1) > 1 else row[f"{key}_mean"]
+
+
+def _iqr_text(iqr: float, median: float) -> str:
+    """The IQR in the unit `format_seconds` gives the median, without the unit."""
+    scale = 1e6 if median < 1e-3 else 1e3 if median < 1 else 1.0
+    value = iqr * scale
+    return f"{value:.0f}" if value >= 100 else f"{value:.2g}"
+
+
+def timing_cell(row: dict[str, Any], key: str,
+                single: Callable[[float], str] | None = None) -> str:
+    """`key`'s time as a table shows it: the seed mean ("12.4 ms", formatted by `single`,
+    default `format_seconds`), or with timing repeats the median over every ok run and its
+    interquartile range in the median's unit ("12.4 ms (IQR 0.3)")."""
+    if row.get("repeats", 1) <= 1:
+        return (single or format_seconds)(row[f"{key}_mean"])
+    median, iqr = row[f"{key}_median"], row[f"{key}_iqr"]
+    if median is None or not math.isfinite(median):
+        return "-"
+    return f"{format_seconds(median)} (IQR {_iqr_text(iqr, median)})"
+
+
+def gflops_cell(row: dict[str, Any]) -> str:
+    """Achieved GFLOP/s of the steady epoch, with the share of the matmul peak when known:
+    "12.3 (41%)"; "-" without a throughput."""
+    value = row.get("steady_gflops")
+    if value is None or not math.isfinite(value):
+        return "-"
+    text = f"{value:.3g}" if value < 100 else f"{value:.0f}"
+    share = row.get("steady_percent_of_peak")
+    if share is not None and math.isfinite(share):
+        text += f" ({share:.0f}%)" if share >= 10 else f" ({share:.2g}%)"
+    return text
 
 
 def write_summary_csv(rows: list[dict[str, Any]], path: Path) -> None:
@@ -170,7 +282,7 @@ def _accuracy_cell(row: dict[str, Any]) -> str:
     if row["ok"] == 0:
         return "-"
     text = f"{row['test_accuracy_mean']:.3f}"
-    if row["ok"] > 1:
+    if row.get("ok_seeds", row["ok"]) > 1:
         text += f" ± {row['test_accuracy_ci95']:.3f}"
     return text
 
@@ -213,8 +325,8 @@ def summary_table(rows: list[dict[str, Any]], title: str = "nnbench") -> Table:
         train = "-" if row["ok"] == 0 else f"{row['train_accuracy_mean']:.3f}"
         table.add_row("" if same else row["task"], "" if same else row["recipe"],
                       row["backend"], _accuracy_cell(row), seeds, train,
-                      _seconds(row["fit_seconds_mean"]),
-                      _seconds(row["steady_epoch_seconds_mean"]), runs)
+                      timing_cell(row, "fit_seconds", _seconds),
+                      timing_cell(row, "steady_epoch_seconds", _seconds), runs)
         previous = group
     return table
 

@@ -3,7 +3,9 @@
 The runner starts this module once per run (thread variables already in the environment).
 It loads the task's data (not timed), imports the backend (timed: import), builds the model and
 sets the shared initial weights (build), trains with a per-epoch monitor (first/steady epochs,
-fit), predicts (predict), computes metrics, and writes one complete record to RESULT.json. Any
+fit), predicts (predict), computes metrics, and writes one complete record to RESULT.json.
+The record's `throughput` holds the training rows, the training FLOPs of one epoch
+(`bench.flops`) and the steady epoch's achieved GFLOP/s. Any
 exception becomes a `failed` record with its reason; a crash or hang is caught by the runner.
 """
 
@@ -27,6 +29,7 @@ from backends.initializers import initial_weights
 from backends.registry import get_backend, get_entry
 from backends.targets import decode_outputs, encode_targets
 from bench import environment, threads
+from bench.flops import gflops, training_flops_per_epoch
 from bench.metrics import accuracy, loss_value
 from bench.records import new_record
 from bench.spec import NetSpec, TrainSpec
@@ -153,6 +156,13 @@ def execute(run: dict[str, Any], record: dict[str, Any]) -> None:
     if epochs:
         timing["first_epoch_seconds"] = epochs[0]
         timing["steady_epoch_seconds"] = median(epochs[1:]) if len(epochs) > 1 else epochs[0]
+    rows = int(len(split.y_train))
+    record["throughput"] = {
+        "rows": rows, "flops_per_epoch": training_flops_per_epoch(net.layers, rows),
+        "steady_gflops": None}
+    if timing.get("steady_epoch_seconds"):
+        record["throughput"]["steady_gflops"] = gflops(record["throughput"]["flops_per_epoch"],
+                                                       timing["steady_epoch_seconds"])
     record["stop_reason"] = monitor.stop_reason
 
     t0 = time.perf_counter()

@@ -267,3 +267,45 @@ def test_ctrl_c_behaves_like_sigterm_and_resume_completes_without_duplicates(tmp
     assert resumed.returncode == 0, resumed.stderr
     ids = [r["run_id"] for r in read_records(out / "runs.jsonl").records]
     assert sorted(ids) == [f"xor/modern/fault/{s}" for s in range(4)]  # none twice, none lost
+
+
+def test_repeats_peak_and_throughput_end_to_end(tmp_path):
+    out = tmp_path / "run"
+    result = nnbench("run", "--tasks", "xor", "--recipe", "modern", "--backends", "numpy",
+                     "--seeds", "1", "--repeat", "2", "--epochs", "5", "--threads", "1",
+                     "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    assert "(1 seed(s) x 2 repeats)" in result.stdout and "float32 matmul peak:" in result.stdout
+    recs = records(out)
+    assert sorted(recs) == ["xor/modern/numpy/0/r0", "xor/modern/numpy/0/r1"]
+    assert [recs[i]["repeat"] for i in sorted(recs)] == [0, 1]
+    r = recs["xor/modern/numpy/0/r1"]
+    assert r["throughput"]["rows"] == 4
+    assert r["throughput"]["flops_per_epoch"] == 4 * (4 * 2 * 8 + 6 * 8 * 1)  # 2-8-1
+    assert r["throughput"]["steady_gflops"] == pytest.approx(
+        r["throughput"]["flops_per_epoch"] / r["timing"]["steady_epoch_seconds"] / 1e9)
+    plan = json.loads((out / "plan.json").read_text())
+    assert plan["suite"]["repeat"] == 2 and plan["peak"]["gflops"] > 0
+    assert plan["peak"]["threads"] == 1
+    md = (out / "report.md").read_text()
+    assert "**Matmul peak**: " in md and "1 thread" in md
+    assert "(IQR " in md and "GFLOP/s (% of peak)" in md and "1/1 ok" not in md
+
+
+def test_resume_accepts_a_plan_written_before_repeats_existed(tmp_path):
+    out = tmp_path / "run"
+    base = ["run", "--tasks", "xor", "--recipe", "perceptron", "--backends", "numpy",
+            "--seeds", "2", "--threads", "1", "--out", str(out)]
+    assert nnbench(*base).returncode == 0
+    plan = json.loads((out / "plan.json").read_text())
+    for run in plan["runs"]:
+        del run["repeat"]  # as an older nnbench wrote it
+    del plan["peak"]
+    (out / "plan.json").write_text(json.dumps(plan))
+    lines = (out / "runs.jsonl").read_text().splitlines()
+    (out / "runs.jsonl").write_text(lines[0] + "\n")  # one run still to do
+    again = nnbench(*base, "--resume")
+    assert again.returncode == 0, again.stderr
+    assert "1 run(s) of 2" in again.stdout
+    assert sorted(records(out)) == ["xor/perceptron/numpy/0", "xor/perceptron/numpy/1"]
+    assert "not measured (no peak in plan.json)" in (out / "report.md").read_text()

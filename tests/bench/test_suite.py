@@ -100,3 +100,31 @@ def test_a_recipe_no_task_offers_is_refused_with_the_offered_names():
 def test_missing_suite_file():
     with pytest.raises(SuiteError, match="neither a built-in suite"):
         load_suite("no/such/suite.toml")
+
+
+def test_repeats_run_the_whole_seed_major_plan_again_with_suffixed_ids():
+    once = plan_runs(Suite(seeds=2, recipes=("modern",)), ["xor"], ["numpy", "other"], get_task)
+    runs = plan_runs(Suite(seeds=2, recipes=("modern",), repeat=3), ["xor"], ["numpy", "other"],
+                     get_task)
+    assert len(runs) == 3 * len(once) == 12
+    # repeat-major: every seed and backend once, then all of them again
+    assert [r["repeat"] for r in runs] == [0] * 4 + [1] * 4 + [2] * 4
+    assert [(r["seed"], r["backend"]) for r in runs[:4]] == \
+        [(0, "numpy"), (0, "other"), (1, "numpy"), (1, "other")]
+    assert [r["run_id"] for r in runs[4:6]] == ["xor/modern/numpy/0/r1", "xor/modern/other/0/r1"]
+    assert len({r["run_id"] for r in runs}) == 12
+    # the same run in every repeat: only the id and the repeat index differ
+    strip = [{k: v for k, v in r.items() if k not in ("run_id", "repeat")} for r in runs]
+    assert strip[:4] == strip[4:8] == strip[8:]
+
+
+def test_without_repeats_run_ids_keep_their_old_form():
+    runs = plan_runs(Suite(seeds=1, recipes=("modern",)), ["xor"], ["numpy"], get_task)
+    assert [(r["run_id"], r["repeat"]) for r in runs] == [("xor/modern/numpy/0", 0)]
+
+
+def test_repeat_is_a_suite_key_and_must_be_positive():
+    assert suite_from_toml("repeat = 5", "inline").repeat == 5
+    assert Suite().repeat == 1
+    with pytest.raises(SuiteError, match="repeat=0"):
+        suite_from_toml("repeat = 0", "bad.toml")
