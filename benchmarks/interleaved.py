@@ -13,10 +13,11 @@ per-round ratios adapter / idiomatic (with their IQR), and GFLOP/s with the medi
 per-round shares of that round's peak: epochs and peak that ran seconds apart share the load.
 
 Rounds default to 6 (epochs 2 to 7), about the epochs the pytest-benchmark suite times (3 to 7
-on the MNIST-sized net): the idiomatic loops do not flush Adam state that decays into subnormal numbers (the
-adapters do, see `backends/numpy_backend/optimizers.py`), and on the MNIST-sized stream their
-epochs get 2-3x slower from about the 9th epoch on (some 700 Adam steps after relu units die,
-beta1^t takes their first moments below float32's normal range). More rounds mix that in.
+on the MNIST-sized net): the idiomatic loops do not flush Adam state that decays into
+subnormal numbers (the adapters do, see `backends/numpy_backend/optimizers.py`), and on the
+MNIST-sized stream their epochs get 2-3x slower from about the 9th epoch on (some 700 Adam
+steps after relu units die, beta1^t takes their first moments below float32's normal range).
+More rounds mix that in.
 """
 
 from __future__ import annotations
