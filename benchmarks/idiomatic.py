@@ -24,6 +24,12 @@ they are compared with, so the ratio adapter / idiomatic is what nnbench's trans
   no ReLU layer either, so its comparison uses sigmoid hidden units (buildNetwork's default).
 - numpy: the textbook loop (`rng.permutation`, fancy-index batches, forward, backward, Adam as
   in Kingma & Ba), for the NumPy backend's comparison.
+
+None of them flushes optimizer state that decays into subnormal numbers, as the adapters do
+(`backends/numpy_backend/optimizers.py`): on the MNIST-sized stream the NumPy and PyTorch
+loops run 2-3x slower per epoch from about the 9th epoch on (first moments of dead relu units
+fall below float32's normal range some 700 Adam steps after the units die). The benchmarks
+time earlier epochs; a user's long run of these loops would see the slowdown.
 """
 
 from __future__ import annotations
