@@ -57,10 +57,12 @@ def test_course_section_2_step(Model):
     np.testing.assert_allclose(model.predict_proba(X).ravel(), [0.406, 0.432, 0.437, 0.458],
                                atol=0.0005)
     model.fit(X, y)
-    (W_h, _), (W_o, _) = model.get_weights()
+    (W_h, b_h), (W_o, b_o) = model.get_weights()
+    assert b_h is None and b_o is None
     np.testing.assert_allclose(W_o.ravel(), [-0.007, -0.886, 0.154], atol=0.003)
     np.testing.assert_allclose(W_h, [[-0.424, -0.743, -0.961], [0.358, -0.581, -0.468]],
                                atol=0.0005)
+    assert model.loss_history_ == [pytest.approx(0.2536, abs=1e-4)]  # the mse before the step
 
 
 NETS = [NetSpec((4, 5, 3), "tanh", "softmax", "categorical_crossentropy"),

@@ -171,23 +171,6 @@ def test_tf_data_feed_and_pydataset_feed_give_the_same_run(digits):
         np.testing.assert_array_equal(ba, bb)
 
 
-# --- course section 2 --------------------------------------------------------------------------
-
-def test_course_section_2_step():
-    """One full-batch sgd step (lr 0.6 on the mse) of the 2-3-1 sigmoid net without biases."""
-    net = NetSpec((2, 3, 1), activation="sigmoid", output="sigmoid", loss="mse", bias=False)
-    train = TrainSpec("sgd", lr=0.6, batch_size=None, epochs=1, shuffle=False, dtype="float64")
-    weights = [(np.array([[-0.424, -0.740, -0.961], [0.358, -0.577, -0.469]]), None),
-               (np.array([[-0.017], [-0.893], [0.148]]), None)]
-    ref, model = run_both(net, train, XOR_X, XOR_Y, weights=weights)
-    assert_exact(ref, model)
-    (W_h, _), (W_o, _) = model.get_weights()
-    np.testing.assert_allclose(W_o.ravel(), [-0.007, -0.886, 0.154], atol=0.003)
-    np.testing.assert_allclose(W_h, [[-0.424, -0.743, -0.961], [0.358, -0.581, -0.468]],
-                               atol=0.0005)
-    assert model.loss_history_ == [pytest.approx(0.2536, abs=1e-4)]
-
-
 # --- forward-only nets (step units) --------------------------------------------------------------
 
 def test_step_units_forward_like_numpy():

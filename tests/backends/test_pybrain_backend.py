@@ -210,24 +210,6 @@ def test_soft_targets_for_categorical_crossentropy_are_exact(digits):
     assert_agree(*train_both(DIGITS_NET, train, digits.X_train[:150], T))
 
 
-# --- the course's section 2 step ---------------------------------------------------------------
-
-def test_course_section_2_step():
-    net = NetSpec((2, 3, 1), activation="sigmoid", output="sigmoid", loss="mse", bias=False)
-    train = TrainSpec(optimizer="sgd", lr=0.6, batch_size=None, epochs=1, shuffle=False,
-                      dtype="float64")
-    model = PybrainModel(net, train)
-    model.set_weights([(np.array([[-0.424, -0.740, -0.961], [0.358, -0.577, -0.469]]), None),
-                       (np.array([[-0.017], [-0.893], [0.148]]), None)])
-    model.fit(XOR_X, XOR_Y)
-    (W_h, b_h), (W_o, b_o) = model.get_weights()
-    assert b_h is None and b_o is None
-    np.testing.assert_allclose(W_o.ravel(), [-0.007, -0.886, 0.154], atol=0.003)
-    np.testing.assert_allclose(W_h, [[-0.424, -0.743, -0.961], [0.358, -0.581, -0.468]],
-                               atol=0.0005)
-    assert model.loss_history_ == [pytest.approx(0.2536, abs=1e-4)]
-
-
 # --- what PyBrain cannot follow -----------------------------------------------------------------
 
 def test_perceptron_is_unsupported():

@@ -132,27 +132,6 @@ def test_fit_twice_continues_with_a_fresh_optimizer_like_numpy(digits):
     _assert_same_run(reference, model)
 
 
-# --- the course, section 2 ---------------------------------------------------------------------
-
-def test_course_section_2_one_full_batch_step():
-    """2-3-1 sigmoid, mse, no bias, one full-batch sgd step of lr 0.6 (see test_course_mlp)."""
-    net = NetSpec((2, 3, 1), activation="sigmoid", output="sigmoid", loss="mse", bias=False)
-    train = TrainSpec(optimizer="sgd", lr=0.3 * 4 / 2, batch_size=None, epochs=1,
-                      shuffle=False, dtype="float64")
-    model = TorchModel(net, train)
-    model.set_weights([(np.array([[-0.424, -0.740, -0.961], [0.358, -0.577, -0.469]]), None),
-                       (np.array([[-0.017], [-0.893], [0.148]]), None)])
-    np.testing.assert_allclose(model.predict_proba(GATES).ravel(),
-                               [0.406, 0.432, 0.437, 0.458], atol=0.0005)
-    model.fit(GATES, XOR)
-    (W_h, b_h), (W_o, b_o) = model.get_weights()
-    assert b_h is None and b_o is None
-    np.testing.assert_allclose(W_o.ravel(), [-0.007, -0.886, 0.154], atol=0.003)
-    np.testing.assert_allclose(W_h, [[-0.424, -0.743, -0.961], [0.358, -0.581, -0.468]],
-                               atol=0.0005)
-    assert model.loss_history_ == [pytest.approx(0.2536, abs=1e-4)]
-
-
 # --- the protocol, weights and forward passes --------------------------------------------------
 
 def test_follows_the_model_protocol():
