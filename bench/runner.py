@@ -29,6 +29,17 @@ STDERR_TAIL_LINES = 15
 POLL_SECONDS = 0.05
 
 
+def worker_environment(threads: int | None = None,
+                       extra: dict[str, str] | None = None) -> dict[str, str]:
+    """This process's environment for a child that runs nnbench code: the thread variables
+    (when `threads` is given), `extra` (e.g. a backend's KERAS_BACKEND), and the project root
+    first on PYTHONPATH, so the child imports this checkout whatever is installed."""
+    env = {**os.environ, **(thread_environment(threads) if threads else {}), **(extra or {})}
+    env["PYTHONPATH"] = os.pathsep.join(
+        p for p in (str(PROJECT_ROOT), os.environ.get("PYTHONPATH")) if p)
+    return env
+
+
 class Interrupted(Exception):
     """The suite was stopped by Ctrl-C or SIGTERM; `done` runs were saved."""
 
@@ -83,9 +94,7 @@ class Runner:
                  on_done: Callable[[dict], None] | None = None) -> None:
         self.out_dir, self.threads, self.jobs = Path(out_dir), threads, jobs
         self.on_start, self.on_done = on_start, on_done
-        self.env = {**os.environ, **thread_environment(threads),
-                    "PYTHONPATH": os.pathsep.join(
-                        p for p in (str(PROJECT_ROOT), os.environ.get("PYTHONPATH")) if p)}
+        self.env = worker_environment(threads)
 
     def run_all(self, runs: list[dict[str, Any]]) -> list[dict[str, Any]]:
         records: list[dict[str, Any]] = []

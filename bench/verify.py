@@ -13,7 +13,6 @@ Run one backend's cases here with `python -m bench.verify BACKEND CASES OUT.json
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import tempfile
@@ -26,13 +25,12 @@ import numpy as np
 
 from backends.initializers import initial_weights
 from backends.registry import get_backend, get_entry
+from bench.runner import PROJECT_ROOT, worker_environment
 from bench.spec import NetSpec, TrainSpec
-from bench.threads import thread_environment
 from tasks.registry import get_task
 
 TOLERANCE = 1e-6
 REFERENCE = "numpy"
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 #: the course's section 2 weights: 2-3-1, sigmoid, no bias (course-material.md)
 COURSE_WEIGHTS = [(np.array([[-0.424, -0.740, -0.961], [0.358, -0.577, -0.469]]), None),
@@ -142,9 +140,7 @@ def run_backend_process(backend: str, case_names: list[str], threads: int,
     reason = entry.unavailable_reason()
     if reason:
         return {name: {"status": "unavailable", "reason": reason} for name in case_names}
-    env = {**os.environ, **thread_environment(threads), **entry.env,
-           "PYTHONPATH": os.pathsep.join(
-               p for p in (str(PROJECT_ROOT), os.environ.get("PYTHONPATH")) if p)}
+    env = worker_environment(threads, entry.env)
     with tempfile.TemporaryDirectory(prefix="nnbench-verify-") as scratch:
         out = Path(scratch) / "result.json"
         try:

@@ -37,6 +37,7 @@ import numpy as np
 from backends.initializers import initial_weights
 from backends.registry import get_backend, get_entry
 from bench.flops import training_flops_per_epoch
+from bench.runner import worker_environment
 from bench.spec import NetSpec, TrainSpec
 from bench.threads import blas_threads, requested_threads
 
@@ -224,9 +225,7 @@ def child_environment(backend: str) -> dict[str, str]:
     """This process's environment (thread variables included) plus the backend's own (its
     KERAS_BACKEND), the project on PYTHONPATH, and single-threaded XLA for jax at 1 thread
     (what the Keras adapter sets; XLA has no thread-count knob)."""
-    env = {**os.environ, **get_entry(backend).env}
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH"))
-                                        if p)
+    env = worker_environment(extra=get_entry(backend).env)
     if env.get("KERAS_BACKEND") == "jax" and requested_threads() == 1 \
             and "xla_cpu_multi_thread_eigen" not in env.get("XLA_FLAGS", ""):
         env["XLA_FLAGS"] = (env.get("XLA_FLAGS", "") + " --xla_cpu_multi_thread_eigen=false "
