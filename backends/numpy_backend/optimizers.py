@@ -9,6 +9,14 @@ given gradients of the same shapes. The rules are those of `bench.spec`:
 - adam (Kingma & Ba): m = b1 m + (1-b1) g; v = b2 v + (1-b2) g^2;
   w -= lr * m_hat / (sqrt(v_hat) + eps), with bias-corrected m_hat and v_hat.
 
+Adam is where a NumPy step spends its time beyond the matrix products (on a 784-256-128-10
+net, a third of the step), because NumPy cannot fuse element-wise operations: each one is a
+pass over every parameter. So `Adam` keeps its moments unscaled (m / (1-b1) and v / (1-b2),
+folding the constants into the step size and epsilon), which takes 10 passes instead of 12,
+and walks the parameters in blocks of CHUNK_BYTES per array, so that the 10 passes over one
+block find the five arrays they touch still in the core's cache instead of streaming them
+from memory each time.
+
 State that decays geometrically (a momentum velocity, Adam's moments) of a parameter whose
 gradient stays zero, such as the weights of a dead relu unit, sinks into subnormal numbers
 within a few hundred steps, and x86 arithmetic on subnormals is up to a hundred times slower
@@ -32,6 +40,9 @@ ADAM_BETA2 = 0.999
 ADAM_EPSILON = 1e-8
 #: how often (in steps) decayed optimizer state is flushed to zero, see the module docstring
 FLUSH_EVERY = 100
+#: bytes of each array that Adam updates at once: five such blocks (parameters, gradients,
+#: two moments, scratch) stay inside a 2 MiB L2 cache
+CHUNK_BYTES = 256 * 1024
 
 
 def _flush_subnormals(arrays: Sequence[np.ndarray]) -> None:
@@ -78,7 +89,11 @@ class Momentum:
 
 
 class Adam:
-    """Adam with bias correction; eps is added to sqrt(v_hat), as in the paper and Keras."""
+    """Adam with bias correction; eps is added to sqrt(v_hat), as in the paper and Keras.
+
+    `m` and `v` hold the moments divided by (1 - beta1) and (1 - beta2): m' = b1 m' + g and
+    v' = b2 v' + g^2 need no scaling of g, and the constants return in `step`'s scalars.
+    """
 
     def __init__(self, params: Sequence[np.ndarray], lr: float, beta1: float = ADAM_BETA1,
                  beta2: float = ADAM_BETA2, eps: float = ADAM_EPSILON) -> None:
@@ -88,6 +103,9 @@ class Adam:
         self.beta2 = beta2
         self.eps = eps
         self.t = 0
+        if not all(p.flags.c_contiguous for p in self.params):
+            raise ValueError("Adam updates its parameters in place block by block, so each "
+                             "parameter array must be C-contiguous")
         self.m = [np.zeros_like(p) for p in self.params]
         self.v = [np.zeros_like(p) for p in self.params]
         self._scratch = [np.empty_like(p) for p in self.params]
@@ -97,24 +115,28 @@ class Adam:
         if self.t % FLUSH_EVERY == 0:
             _flush_subnormals(self.m + self.v)
         b1, b2 = self.beta1, self.beta2
-        # With c1 = 1 - b1^t and c2 = 1 - b2^t, lr * m_hat / (sqrt(v_hat) + eps) equals
-        # (lr * sqrt(c2) / c1) * m / (sqrt(v) + eps * sqrt(c2)): one pass fewer per step.
+        # With c1 = 1 - b1^t, c2 = 1 - b2^t, m = (1-b1) m' and v = (1-b2) v',
+        # lr * m_hat / (sqrt(v_hat) + eps) = scale * m' / (sqrt(v') + eps'), where
+        # scale = lr (1-b1) sqrt(c2) / (c1 sqrt(1-b2)) and eps' = eps sqrt(c2) / sqrt(1-b2).
         root_c2 = math.sqrt(1 - b2 ** self.t)
-        scale = self.lr * root_c2 / (1 - b1 ** self.t)
-        eps = self.eps * root_c2
-        for p, g, m, v, s in zip(self.params, grads, self.m, self.v, self._scratch):
-            m *= b1
-            np.multiply(g, 1 - b1, out=s)
-            m += s
-            v *= b2
-            np.square(g, out=s)
-            s *= 1 - b2
-            v += s
-            np.sqrt(v, out=s)
-            s += eps
-            np.divide(m, s, out=s)
-            s *= scale
-            p -= s
+        root_1mb2 = math.sqrt(1 - b2)
+        scale = self.lr * (1 - b1) * root_c2 / ((1 - b1 ** self.t) * root_1mb2)
+        eps = self.eps * root_c2 / root_1mb2
+        for arrays in zip(self.params, grads, self.m, self.v, self._scratch):
+            block = max(1, CHUNK_BYTES // arrays[0].itemsize)
+            flat = [a.reshape(-1) for a in arrays]
+            for start in range(0, flat[0].size, block):
+                p, g, m, v, s = (a[start:start + block] for a in flat)
+                m *= b1
+                m += g
+                v *= b2
+                np.square(g, out=s)
+                v += s
+                np.sqrt(v, out=s)
+                s += eps
+                np.divide(m, s, out=s)
+                s *= scale
+                p -= s
 
 
 Optimizer = SGD | Momentum | Adam

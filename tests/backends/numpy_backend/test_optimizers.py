@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from backends.batching import epoch_order
-from backends.numpy_backend import NumpyModel
+from backends.numpy_backend import NumpyModel, optimizers
 from backends.numpy_backend.optimizers import SGD, Adam, Momentum, make_optimizer
 from bench.spec import NetSpec, TrainSpec
 
@@ -59,6 +59,25 @@ def test_adam_matches_kingma_and_ba():
     for i, p in enumerate(params):
         expected = reference_adam(START[i], [g[i] for g in GRADS], 0.01)
         np.testing.assert_allclose(p, expected, rtol=1e-12)
+
+
+def test_adam_in_blocks_equals_adam_in_one_pass(monkeypatch):
+    # parameters larger than a block are updated block by block, the last block short
+    big = [RNG.normal(size=(37, 11)), RNG.normal(size=5)]
+    grads = [[RNG.normal(size=(37, 11)), RNG.normal(size=5)] for _ in range(3)]
+    monkeypatch.setattr(optimizers, "CHUNK_BYTES", 8 * 50)
+    params = [p.copy() for p in big]
+    optimizer = Adam(params, lr=0.01)
+    for g in grads:
+        optimizer.step(g)
+    for i, p in enumerate(params):
+        expected = reference_adam(big[i], [g[i] for g in grads], 0.01)
+        np.testing.assert_allclose(p, expected, rtol=1e-12)
+
+
+def test_adam_refuses_a_parameter_it_could_not_update_in_place():
+    with pytest.raises(ValueError, match="C-contiguous"):
+        Adam([np.ones((4, 3)).T], lr=0.1)
 
 
 def test_updates_are_in_place_and_keep_the_dtype():
