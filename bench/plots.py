@@ -180,9 +180,22 @@ def _footnote(fig, text: str) -> None:
                  wrap=True)
 
 
-def _plain_numbers(axis) -> None:
-    """Tick labels as 0.1, 1, 10 rather than 10^-1, 10^0, 10^1 (also on log axes)."""
+def _plain_numbers(axis, label_2_and_5: bool = False) -> None:
+    """Tick labels as 0.1, 1, 10 rather than 10^-1, 10^0, 10^1 (also on log axes).
+
+    On a log axis matplotlib labels every minor tick of a short span (3x10^1, 4x10^1, ...),
+    and the labels overrun each other; with `label_2_and_5` only 2 and 5 of each decade are
+    labelled, and otherwise none of the minor ticks.
+    """
     axis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+
+    def minor(v, _):
+        if not label_2_and_5 or v <= 0:
+            return ""
+        leading = round(v / 10 ** math.floor(math.log10(v)), 6)
+        return f"{v:g}" if leading in (2, 5) else ""
+
+    axis.set_minor_formatter(FuncFormatter(minor))
 
 
 #: what the validation curve measures, by task protocol (the worker evaluates the main split)
@@ -268,7 +281,7 @@ def plot_accuracy_vs_time(task: str, recipe: str, records: list[dict[str, Any]],
     times = [t for t in times if t > 0]
     if times and max(times) / min(times) > 10:
         ax.set_xscale("log")
-        _plain_numbers(ax.xaxis)
+        _plain_numbers(ax.xaxis, label_2_and_5=max(times) / min(times) < 100)
     ax.set_xlabel(f"fit time ({unit})")
     ax.set_ylabel("test accuracy")
     _accuracy_axis(ax, min((p[1][1] for p in points), default=0.0))
