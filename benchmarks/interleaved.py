@@ -39,7 +39,7 @@ os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 
 import numpy as np  # noqa: E402
 from harness import CASES, Unsupported, extra_info, make_target, spec_for  # noqa: E402
-from ratios import _number, _percent  # noqa: E402
+from ratios import _number, _percent, header  # noqa: E402
 
 from backends.registry import BACKENDS  # noqa: E402
 from bench.peak import matmul_peak  # noqa: E402
@@ -83,9 +83,7 @@ def main(argv: list[str]) -> int:
         for target in targets:
             target[5]()
     flops_of = {t[:4]: t[6] for t in targets}
-    print("| case | backend | spec | adapter steady epoch | idiomatic epoch | adapter / "
-          "idiomatic (IQR) | adapter GFLOP/s | % of peak | idiomatic GFLOP/s | % of peak |")
-    print("| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    print("\n".join(header("adapter / idiomatic (IQR)")))
     peak_arr = np.array(peaks)
     for case, backend, spec in dict.fromkeys((k[0], k[1], k[3]) for k in times):
         cells = [case, backend, spec]

@@ -91,10 +91,15 @@ def table(benchmarks: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], float
     return rows, peak
 
 
+def header(ratio: str = "adapter / idiomatic") -> list[str]:
+    """The two Markdown header lines of the adapter-vs-idiomatic table."""
+    return [f"| case | backend | spec | adapter steady epoch | idiomatic epoch | {ratio} | "
+            "adapter GFLOP/s | % of peak | idiomatic GFLOP/s | % of peak |",
+            "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+
+
 def render(rows: list[dict[str, Any]], peak: float) -> str:
-    lines = ["| case | backend | spec | adapter steady epoch | idiomatic epoch | adapter / "
-             "idiomatic | adapter GFLOP/s | % of peak | idiomatic GFLOP/s | % of peak |",
-             "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    lines = header()
     for r in rows:
         cells = [r["case"], r["backend"], r["spec"],
                  format_seconds(r["adapter"]) if math.isfinite(r["adapter"]) else "-",

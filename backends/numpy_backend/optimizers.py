@@ -10,12 +10,12 @@ given gradients of the same shapes. The rules are those of `bench.spec`:
   w -= lr * m_hat / (sqrt(v_hat) + eps), with bias-corrected m_hat and v_hat.
 
 Adam is where a NumPy step spends its time beyond the matrix products (on a 784-256-128-10
-net, a third of the step), because NumPy cannot fuse element-wise operations: each one is a
-pass over every parameter. So `Adam` keeps its moments unscaled (m / (1-b1) and v / (1-b2),
-folding the constants into the step size and epsilon), which takes 10 passes instead of 12,
-and walks the parameters in blocks of CHUNK_BYTES per array, so that the 10 passes over one
-block find the five arrays they touch still in the core's cache instead of streaming them
-from memory each time.
+net, a third of the step with the textbook 12 passes, a quarter with these 10), because NumPy
+cannot fuse element-wise operations: each one is a pass over every parameter. So `Adam` keeps
+its moments unscaled (m / (1-b1) and v / (1-b2), folding the constants into the step size and
+epsilon), which takes 10 passes instead of 12, and walks the parameters in blocks of
+CHUNK_BYTES per array, so that the 10 passes over one block find the five arrays they touch
+still in the core's cache instead of streaming them from memory each time.
 
 State that decays geometrically (a momentum velocity, Adam's moments) of a parameter whose
 gradient stays zero, such as the weights of a dead relu unit, sinks into subnormal numbers

@@ -61,7 +61,7 @@ def test_adam_matches_kingma_and_ba():
         np.testing.assert_allclose(p, expected, rtol=1e-12)
 
 
-def test_adam_in_blocks_equals_adam_in_one_pass(monkeypatch):
+def test_adam_in_blocks_matches_kingma_and_ba(monkeypatch):
     # parameters larger than a block are updated block by block, the last block short
     big = [RNG.normal(size=(37, 11)), RNG.normal(size=5)]
     grads = [[RNG.normal(size=(37, 11)), RNG.normal(size=5)] for _ in range(3)]
