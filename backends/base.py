@@ -21,9 +21,9 @@ from typing import ClassVar
 
 import numpy as np
 
-from backends import initializers, targets
 from backends.protocol import EpochCallback, Weights
-from bench.spec import NetSpec, SpecError, TrainSpec, check_pair
+from bench.spec import NetSpec, SpecError, TrainSpec, check_pair, targets
+from bench.spec.weights import check_weights
 
 
 class BaseModel:
@@ -75,7 +75,7 @@ class BaseModel:
 
     def set_weights(self, weights: Weights) -> None:
         """Load [(W, b), ...] (W: (fan_in, fan_out), b: (fan_out,) or None); values are copied."""
-        initializers.check_weights(self.net, weights)
+        check_weights(self.net, weights)
         for i, (W, b) in enumerate(weights):
             for part, values in (("W", W), ("b", b)):
                 if values is not None and not np.all(np.isfinite(values)):

@@ -38,7 +38,7 @@ Translation choices (all exact: float64 runs agree with NumpyModel to about 1e-1
   update) weighted by batch rows, i.e. `EpochLoss`; an `on_epoch_end` callback adds the
   penalty, calls `on_epoch` and sets `model.stop_training` when it returns True.
 - Batch order: one `model.fit` per `fit`, `steps_per_epoch` = batches per epoch, fed the
-  shared order (`backends.batching`): on TensorFlow by a tf.data pipeline (`_tf_dataset`: the
+  shared order (`bench.spec.batching`): on TensorFlow by a tf.data pipeline (`_tf_dataset`: the
   data become tensors once, each epoch's permutation is one Python call, rows are gathered in
   tf.data), elsewhere by `_SharedOrder`, an endless `keras.utils.PyDataset` whose item k is
   batch k % nb of epoch k // nb (a pure function of k, so look-ahead cannot mix epochs).
@@ -70,10 +70,18 @@ from typing import ClassVar
 import numpy as np
 
 from backends.base import BaseModel
-from backends.batching import batch_size_for, batches, epoch_order
 from backends.protocol import EpochCallback, Weights
 from bench.spec import NetSpec, TrainSpec
-from bench.threads import requested_threads
+from bench.spec.batching import batch_size_for, batches, epoch_order
+from bench.spec.constants import (
+    ADAM_BETA1,
+    ADAM_BETA2,
+    ADAM_EPSILON,
+    LEAKY_RELU_SLOPE,
+    STEP_THRESHOLD,
+)
+from bench.spec.constants import CLIP_EPSILON as EPSILON
+from bench.spec.threads import requested_threads
 
 if "KERAS_BACKEND" not in os.environ and "keras" not in sys.modules:
     os.environ["KERAS_BACKEND"] = "tensorflow"
@@ -96,11 +104,6 @@ except ImportError:  # pragma: no cover - another Keras layout: float64 is then 
 
 ENGINE = keras.backend.backend()
 
-#: epsilon of the clipped probabilities inside the logarithms (NumPy's losses.EPSILON)
-EPSILON = 1e-7
-LEAKY_RELU_SLOPE = 0.01
-STEP_THRESHOLD = 1.0
-ADAM_BETA1, ADAM_BETA2, ADAM_EPSILON = 0.9, 0.999, 1e-8
 #: model.compile(jit_compile=...) per engine; "auto" is Keras's default (jax: jit, torch: eager)
 _JIT_COMPILE = {"tensorflow": False, "torch": "auto", "jax": "auto"}
 #: steps_per_execution = one whole epoch (one call of the compiled train function per epoch,
@@ -352,7 +355,7 @@ class _SharedOrder(keras.utils.PyDataset):
 
 def _tf_dataset(X: np.ndarray, T: np.ndarray, train: TrainSpec):
     """The shared batch order as a tf.data pipeline (TensorFlow engine): X and T become
-    tensors once; each epoch's permutation comes from `backends.batching.epoch_order` (one
+    tensors once; each epoch's permutation comes from `bench.spec.batching.epoch_order` (one
     Python call per epoch) and batches are gathered in tf.data, so no Python runs per batch."""
     import tensorflow as tf
 

@@ -12,7 +12,7 @@ A backend module defines one class that follows `Model`. The harness uses only w
     m.get_weights()
 
 `y` given to `fit` is either integer class labels of shape (n,) (encoded with
-`backends.targets.encode_targets`) or a float target matrix of shape (n, n_outputs).
+`bench.spec.targets.encode_targets`) or a float target matrix of shape (n, n_outputs).
 
 `on_epoch(epoch, loss)` is called after every epoch (epoch counts from 0) with the mean
 training loss of that epoch (see `EpochLoss`); when it returns True, training stops after
@@ -24,8 +24,8 @@ Optional class methods the worker uses when a backend has them:
     Model.framework_threads() -> dict           # the thread counts the framework reports
 
 A backend imports its framework lazily (inside the backend module only), applies the run's
-thread count (`bench.threads.requested_threads()`) to the framework's own knobs, and feeds the
-shared batch order (`backends.batching.batches`) where the framework lets it.
+thread count (`bench.spec.threads.requested_threads()`) to the framework's own knobs, and feeds the
+shared batch order (`bench.spec.batching.batches`) where the framework lets it.
 """
 
 from __future__ import annotations

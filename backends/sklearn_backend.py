@@ -28,9 +28,9 @@ and the very steps that `bench.spec` describes. The translation:
 - bias=False: sklearn always has intercepts; they are held at zero (set to zero and left out of
   the optimizer's parameters), which is the bias-free network exactly.
 - Batches: one `partial_fit` call per epoch on the rows in the shared epoch order
-  (`backends.batching.epoch_order`), with shuffle=False and batch_size = the spec's (None -> all
+  (`bench.spec.batching.epoch_order`), with shuffle=False and batch_size = the spec's (None -> all
   rows); sklearn cuts them with `gen_batches`, which makes exactly the batches of
-  `backends.batching.batches`. Early stopping is off and `partial_fit` never stops on tol.
+  `bench.spec.batching.batches`. Early stopping is off and `partial_fit` never stops on tol.
   As `fit` does, sklearn checks and encodes the training set once per fit (its
   `_validate_input`); the epochs' `partial_fit` calls then skip that and the parameter checks
   (about 2 ms an epoch on digits, where an epoch takes about 20).
@@ -72,12 +72,12 @@ from sklearn.utils import check_random_state
 from threadpoolctl import ThreadpoolController
 
 from backends.base import BaseModel
-from backends.batching import batch_size_for, epoch_order
-from backends.numpy_backend.losses import EPSILON
-from backends.numpy_backend.optimizers import ADAM_BETA1, ADAM_BETA2, ADAM_EPSILON
 from backends.protocol import EpochCallback, Weights
 from bench.spec import NetSpec, TrainSpec
-from bench.threads import requested_threads
+from bench.spec.batching import batch_size_for, epoch_order
+from bench.spec.constants import ADAM_BETA1, ADAM_BETA2, ADAM_EPSILON
+from bench.spec.constants import CLIP_EPSILON as EPSILON
+from bench.spec.threads import requested_threads
 
 #: spec hidden activation -> MLPClassifier's `activation`
 HIDDEN_ACTIVATIONS = {"linear": "identity", "sigmoid": "logistic", "tanh": "tanh",

@@ -42,8 +42,8 @@ Translation choices, spec field by spec field:
 - optimizer="perceptron" is unsupported (the step output has no gradient; the course's
   perceptron rule lives in the NumPy backend).
 - Batches: X and the targets become tensors once per fit; each epoch takes the shared order
-  (`backends.batching.epoch_order`, cut by `batch_size_for`, i.e. exactly the index batches
-  of `backends.batching.batches`), gathers the permuted rows once (`index_select`) and
+  (`bench.spec.batching.epoch_order`, cut by `batch_size_for`, i.e. exactly the index batches
+  of `bench.spec.batching.batches`), gathers the permuted rows once (`index_select`) and
   slices the batches out of that copy as views. The epoch loss is the row-weighted mean of the
   batch losses (each before its update) plus l2/2 * sum W^2 after the epoch; batch losses stay
   tensors until the end of the epoch (one `.item()` per epoch).
@@ -67,18 +67,20 @@ import torch.nn.functional as F
 from torch import nn
 
 from backends.base import BaseModel
-from backends.batching import batch_size_for, epoch_order
-from backends.numpy_backend.activations import ELU_ALPHA, LEAKY_RELU_SLOPE, STEP_THRESHOLD
-from backends.numpy_backend.losses import EPSILON
-from backends.numpy_backend.optimizers import (
+from backends.protocol import EpochCallback, Weights
+from bench.spec import NetSpec, TrainSpec
+from bench.spec.batching import batch_size_for, epoch_order
+from bench.spec.constants import (
     ADAM_BETA1,
     ADAM_BETA2,
     ADAM_EPSILON,
+    ELU_ALPHA,
     FLUSH_EVERY,
+    LEAKY_RELU_SLOPE,
+    STEP_THRESHOLD,
 )
-from backends.protocol import EpochCallback, Weights
-from bench.spec import NetSpec, TrainSpec
-from bench.threads import requested_threads
+from bench.spec.constants import CLIP_EPSILON as EPSILON
+from bench.spec.threads import requested_threads
 
 _DTYPES = {"float32": torch.float32, "float64": torch.float64}
 

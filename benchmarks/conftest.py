@@ -1,6 +1,6 @@
 """Shared set-up of the speed benchmarks: thread parity before any import, installed backends.
 
-The thread variables of `bench.threads` (count: NNBENCH_THREADS, default all cores) and
+The thread variables of `bench.spec.threads` (count: NNBENCH_THREADS, default all cores) and
 KERAS_BACKEND (default tensorflow) are put into the environment here, before NumPy or any
 framework is imported, so every benchmark (and every child process, see harness.py) runs with
 the same thread count: `NNBENCH_THREADS=1 nox -s perf` measures single-threaded.
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 
-from bench.threads import requested_threads, thread_environment
+from bench.spec.threads import requested_threads, thread_environment
 
 for _name, _value in thread_environment(requested_threads()).items():
     os.environ.setdefault(_name, _value)

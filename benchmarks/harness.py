@@ -16,7 +16,7 @@
   imported; the benchmark process runs TensorFlow): `Remote` runs the same target in a child
   process started with that engine (`child.py`), warmed up there, and each timed call is one
   request over a pipe (a round trip of some tens of microseconds on top of the epoch).
-- Threads: the benchmark process sets the thread variables of `bench.threads` (from
+- Threads: the benchmark process sets the thread variables of `bench.spec.threads` (from
   NNBENCH_THREADS, default all cores) before NumPy or any framework is imported (conftest.py),
   and child processes inherit them, so adapters and idiomatic loops get the same count.
 """
@@ -34,12 +34,12 @@ from typing import Any
 
 import numpy as np
 
-from backends.initializers import initial_weights
 from backends.registry import get_backend, get_entry
-from bench.flops import training_flops_per_epoch
-from bench.runner import worker_environment
+from bench.execution.flops import training_flops_per_epoch
+from bench.execution.runner import worker_environment
 from bench.spec import NetSpec, TrainSpec
-from bench.threads import blas_threads, requested_threads
+from bench.spec.threads import blas_threads, requested_threads
+from bench.spec.weights import initial_weights
 
 ROOT = Path(__file__).resolve().parent.parent
 HERE = Path(__file__).resolve().parent
@@ -109,7 +109,7 @@ def spec_for(backend: str) -> str:
 
 def extra_info(case: str, backend: str, kind: str, spec: str) -> dict[str, Any]:
     """What ratios.py needs to pair and rate a benchmark: case, backend, kind, spec, rows,
-    training FLOPs of one epoch (`bench.flops`), batch size, net, dtype, threads, and the
+    training FLOPs of one epoch (`bench.execution.flops`), batch size, net, dtype, threads, and the
     machine's load average (1, 5, 15 min) when the benchmark started."""
     net, train, X, _ = comparison(case, spec)
     return {"case": case, "backend": backend, "kind": kind, "spec": spec, "rows": len(X),

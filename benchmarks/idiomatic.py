@@ -39,7 +39,7 @@ from collections.abc import Callable
 import numpy as np
 
 from bench.spec import NetSpec, TrainSpec
-from bench.threads import requested_threads
+from bench.spec.threads import requested_threads
 
 Epoch = Callable[[], object]
 

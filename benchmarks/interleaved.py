@@ -8,7 +8,7 @@ load changes between them, and a ratio of two benchmarks measures that change to
 target (each backend's adapter steady epoch and idiomatic epoch, as in the pytest-benchmark
 suite: `harness.py`) is built and warmed first, then each round times one epoch of every
 target in turn (starting one target later each round) and measures the float32 matmul peak
-(`bench.peak`) once. Per case and backend it prints the medians over rounds, the median of the
+(`bench.execution.peak`) once. Per case and backend it prints the medians over rounds, the median of the
 per-round ratios adapter / idiomatic (with their IQR), and GFLOP/s with the median of the
 per-round shares of that round's peak: epochs and peak that ran seconds apart share the load.
 
@@ -31,7 +31,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE.parent), str(HERE)]
 
-from bench.threads import requested_threads, thread_environment  # noqa: E402
+from bench.spec.threads import requested_threads, thread_environment  # noqa: E402
 
 for _name, _value in thread_environment(requested_threads()).items():
     os.environ.setdefault(_name, _value)
@@ -42,8 +42,8 @@ from harness import CASES, Unsupported, extra_info, make_target, spec_for  # noq
 from ratios import _number, _percent, header  # noqa: E402
 
 from backends.registry import BACKENDS  # noqa: E402
-from bench.peak import matmul_peak  # noqa: E402
-from bench.summary import format_seconds  # noqa: E402
+from bench.execution.peak import matmul_peak  # noqa: E402
+from bench.results.summary import format_seconds  # noqa: E402
 
 
 def main(argv: list[str]) -> int:

@@ -6,7 +6,7 @@
 Per case and backend: the adapter's steady epoch and the idiomatic loop's epoch (medians over
 their rounds), the ratio adapter / idiomatic (> 1: the adapter is slower than what a user of
 the framework would write), and for both the achieved GFLOP/s (training FLOPs of the epoch,
-`bench.flops`, over the median) and its share of the float32 matmul peak measured in the same
+`bench.execution.flops`, over the median) and its share of the float32 matmul peak measured in the same
 session (test_matmul_peak: 2 n^3 over its fastest round). The output is a Markdown table,
 followed by the threads and the load averages seen when the benchmarks started.
 """
@@ -22,7 +22,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.summary import format_seconds  # noqa: E402
+from bench.results.summary import format_seconds  # noqa: E402
 
 PERF_DIR = ROOT / "results" / "perf"
 

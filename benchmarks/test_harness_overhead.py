@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import itertools
 
-from bench.runner import Runner
-from bench.suite import Suite, plan_runs
+from bench.execution.runner import Runner
+from bench.plan.suite import Suite, plan_runs
 from tasks.registry import get_task
 
 

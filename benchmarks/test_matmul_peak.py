@@ -1,6 +1,6 @@
 """The yardstick of "% of peak": float32 NumPy matmuls, 2048 x 2048, at the benchmark's threads.
 
-The same measurement as `bench.peak.matmul_peak` (which `nnbench run` stores in plan.json),
+The same measurement as `bench.execution.peak.matmul_peak` (which `nnbench run` stores in plan.json),
 timed by pytest-benchmark so that ratios.py finds it in the same saved results: the peak is
 2 n^3 FLOPs over the fastest round.
 """
@@ -10,8 +10,8 @@ from __future__ import annotations
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from bench.peak import SIZE
-from bench.threads import requested_threads
+from bench.execution.peak import SIZE
+from bench.spec.threads import requested_threads
 
 
 def test_matmul_peak(benchmark):

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from backends.targets import decode_outputs
+from bench.spec.targets import decode_outputs
 
 #: German credit's cost matrix (german.doc, section 8): a bad customer classified good costs 5,
 #: a good customer classified bad costs 1, right answers cost nothing.

@@ -16,13 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-#: slope of leaky_relu for z < 0 (the spec's constant; Keras and PyTorch both default to 0.01
-#: in their current versions)
-LEAKY_RELU_SLOPE = 0.01
-#: alpha of elu: alpha * (exp(z) - 1) for z < 0
-ELU_ALPHA = 1.0
-#: the course's threshold unit fires when the weighted sum reaches this value
-STEP_THRESHOLD = 1.0
+from bench.spec.constants import ELU_ALPHA, LEAKY_RELU_SLOPE, STEP_THRESHOLD
 
 
 @dataclass(frozen=True)

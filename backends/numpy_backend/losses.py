@@ -17,9 +17,7 @@ from collections.abc import Callable
 import numpy as np
 
 from backends.numpy_backend.activations import OUTPUT
-
-#: Keras's backend epsilon, used to clip probabilities inside logarithms
-EPSILON = 1e-7
+from bench.spec.constants import CLIP_EPSILON as EPSILON
 
 
 def _clipped(a: np.ndarray) -> np.ndarray:

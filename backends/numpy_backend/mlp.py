@@ -20,12 +20,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from backends.batching import batches
 from backends.numpy_backend.activations import HIDDEN, OUTPUT, Activation
 from backends.numpy_backend.losses import loss_value, output_delta
 from backends.numpy_backend.optimizers import make_optimizer
 from backends.protocol import EpochLoss
 from bench.spec import NetSpec, TrainSpec
+from bench.spec.batching import batches
 
 
 @dataclass
@@ -197,7 +197,7 @@ class MLP:
             on_epoch: Callable[[int, float], bool] | None = None) -> list[float]:
         """Train on (X, T), both already in `self.dtype`; returns the epoch losses.
 
-        Every epoch visits the batches of `backends.batching.batches`; the epoch loss is the
+        Every epoch visits the batches of `bench.spec.batching.batches`; the epoch loss is the
         row-weighted mean of the batch losses (each taken before its update) plus the l2
         penalty at the end of the epoch. Stops early when `on_epoch` returns True.
         """

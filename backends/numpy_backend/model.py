@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from backends import initializers
 from backends.base import BaseModel
 from backends.numpy_backend.gradcheck import GradCheck, check_gradients
 from backends.numpy_backend.mlp import MLP, Gradients, Trace
 from backends.numpy_backend.perceptron import fit_perceptron
 from backends.protocol import EpochCallback, Weights
 from bench.spec import NetSpec, TrainSpec
+from bench.spec.weights import initial_weights
 
 
 class NumpyModel(BaseModel):
@@ -30,7 +30,7 @@ class NumpyModel(BaseModel):
     def __init__(self, net: NetSpec, train: TrainSpec) -> None:
         super().__init__(net, train)
         self._mlp = MLP(net, train.dtype)
-        self._mlp.set_params(initializers.initial_weights(net, train.seed, train.dtype))
+        self._mlp.set_params(initial_weights(net, train.seed, train.dtype))
 
     @classmethod
     def framework_version(cls) -> str:

@@ -34,12 +34,8 @@ from collections.abc import Sequence
 import numpy as np
 
 from bench.spec import TrainSpec
+from bench.spec.constants import ADAM_BETA1, ADAM_BETA2, ADAM_EPSILON, FLUSH_EVERY
 
-ADAM_BETA1 = 0.9
-ADAM_BETA2 = 0.999
-ADAM_EPSILON = 1e-8
-#: how often (in steps) decayed optimizer state is flushed to zero, see the module docstring
-FLUSH_EVERY = 100
 #: bytes of each array that Adam updates at once: five such blocks (parameters, gradients,
 #: two moments, scratch) stay inside a 2 MiB L2 cache
 CHUNK_BYTES = 256 * 1024

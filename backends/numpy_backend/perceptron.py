@@ -2,7 +2,7 @@
 
 For each row x with target t: y = step(x @ W + b) (1 where the sum is >= 1), then
 W += lr * outer(x, t - y) and b += lr * (t - y). The rule is online by definition, so rows are
-taken one at a time in the epoch's batch order (`backends.batching.batches`) and the batch
+taken one at a time in the epoch's batch order (`bench.spec.batching.batches`) and the batch
 size only decides how that order is cut, not how often the weights change. Several output
 units are several independent perceptrons sharing the inputs.
 
@@ -17,10 +17,10 @@ from collections.abc import Callable
 
 import numpy as np
 
-from backends.batching import batches
 from backends.numpy_backend.activations import step
 from backends.protocol import EpochLoss
 from bench.spec import TrainSpec
+from bench.spec.batching import batches
 
 
 def fit_perceptron(W: np.ndarray, b: np.ndarray | None, X: np.ndarray, T: np.ndarray,

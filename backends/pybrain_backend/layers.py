@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from backends.numpy_backend.activations import ELU_ALPHA, LEAKY_RELU_SLOPE, STEP_THRESHOLD
 from backends.pybrain_backend.compat import (
     LinearLayer,
     NeuronLayer,
@@ -33,6 +32,7 @@ from backends.pybrain_backend.compat import (
     SoftmaxLayer,
     TanhLayer,
 )
+from bench.spec.constants import ELU_ALPHA, LEAKY_RELU_SLOPE, STEP_THRESHOLD
 
 
 class ReluLayer(NeuronLayer):

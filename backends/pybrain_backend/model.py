@@ -4,7 +4,7 @@ PyBrain trains one sample at a time: `net.activate(x)` runs the forward pass and
 `net.backActivate(e)` backpropagates an error e given at the output layer's output,
 accumulating into `net.derivs` the parameter derivatives -dE/dw in PyBrain's convention
 (BackpropTrainer hands it e = t - a, the negative gradient of E = 1/2 sum (t - a)^2). This
-adapter drives that loop itself over the shared batch order (`backends.batching.batches`):
+adapter drives that loop itself over the shared batch order (`bench.spec.batching.batches`):
 per batch it zeroes `derivs`, calls activate / backActivate on each row (NumPy rows, no
 SupervisedDataSet copies), then takes one optimizer step. Exact translations:
 
@@ -48,19 +48,14 @@ import numpy as np
 from threadpoolctl import threadpool_info, threadpool_limits
 
 from backends.base import BaseModel
-from backends.batching import batches
 from backends.protocol import EpochCallback, Weights
 from backends.pybrain_backend.compat import GradientDescent
 from backends.pybrain_backend.network import PybrainNetwork
 from bench.spec import NetSpec, TrainSpec
-from bench.threads import requested_threads
-
-#: Keras's epsilon: probabilities are clipped to [EPSILON, 1 - EPSILON] inside logarithms
-EPSILON = 1e-7
-ADAM_BETA1, ADAM_BETA2, ADAM_EPSILON = 0.9, 0.999, 1e-8
-#: Adam flushes moments below tiny/eps to zero this often (in steps): subnormal numbers make
-#: x86 arithmetic up to 100x slower, and such entries are far below a weight's rounding
-FLUSH_EVERY = 100
+from bench.spec.batching import batches
+from bench.spec.constants import ADAM_BETA1, ADAM_BETA2, ADAM_EPSILON, FLUSH_EVERY
+from bench.spec.constants import CLIP_EPSILON as EPSILON
+from bench.spec.threads import requested_threads
 
 
 class Adam:

@@ -1,4 +1,4 @@
-"""Every framework adapter against the NumPy reference, in this process (`bench.verify` cases).
+"""Every framework adapter against the NumPy reference, in this process (`bench.judge.verify` cases).
 
 The same cases run in separate processes through `nnbench verify` (tests/bench/test_verify.py);
 here a disagreement shows up with a traceback. Keras's other engines (keras-torch, keras-jax)
@@ -10,10 +10,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from backends.initializers import initial_weights
 from backends.registry import get_backend, get_entry
-from bench import verify
+from bench.judge import verify
 from bench.spec import NetSpec, TrainSpec
+from bench.spec.weights import initial_weights
 from tasks.registry import get_task
 
 ADAPTERS = ("sklearn", "torch", "keras", "pybrain")

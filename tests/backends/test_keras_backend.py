@@ -20,9 +20,9 @@ import pytest
 
 keras_backend = pytest.importorskip("backends.keras_backend")
 
-from backends.initializers import initial_weights  # noqa: E402
 from backends.numpy_backend import NumpyModel  # noqa: E402
 from bench.spec import NetSpec, TrainSpec  # noqa: E402
+from bench.spec.weights import initial_weights  # noqa: E402
 from tasks.registry import get_task  # noqa: E402
 
 KerasModel = keras_backend.KerasModel
@@ -316,7 +316,7 @@ ENGINE_SCRIPT = textwrap.dedent("""
     import json, os, sys
     import numpy as np
     import backends.keras_backend as kb
-    from backends.initializers import initial_weights
+    from bench.spec.weights import initial_weights
     from backends.numpy_backend import NumpyModel
     from bench.spec import NetSpec, TrainSpec
     from tasks.registry import get_task

@@ -12,11 +12,11 @@ import pytest
 if importlib.util.find_spec("pybrain3") is None:  # importorskip would hide a broken shim
     pytest.skip("pybrain3 is not installed", allow_module_level=True)
 
-from backends.initializers import initial_weights  # noqa: E402
 from backends.numpy_backend import NumpyModel  # noqa: E402
 from backends.pybrain_backend import PybrainModel, compat  # noqa: E402
 from backends.registry import get_backend  # noqa: E402
 from bench.spec import NetSpec, TrainSpec  # noqa: E402
+from bench.spec.weights import initial_weights  # noqa: E402
 from tasks.registry import get_task  # noqa: E402
 
 TOL = 1e-6

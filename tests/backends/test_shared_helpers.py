@@ -3,10 +3,10 @@
 import numpy as np
 import pytest
 
-from backends.batching import batches, epoch_order
-from backends.initializers import check_weights, initial_weights
-from backends.targets import decode_outputs, encode_targets
 from bench.spec import NetSpec, TrainSpec
+from bench.spec.batching import batches, epoch_order
+from bench.spec.targets import decode_outputs, encode_targets
+from bench.spec.weights import check_weights, initial_weights
 
 
 @pytest.mark.parametrize("scheme", ["glorot_uniform", "he_normal", "normal_scaled", "zeros"])

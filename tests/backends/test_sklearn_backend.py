@@ -1,6 +1,6 @@
 """`SklearnModel` (scikit-learn's MLPClassifier) against the NumPy reference and against sklearn.
 
-Real sklearn, real data (digits, xor), no mocks. The exactness cases are `bench.verify`'s; the
+Real sklearn, real data (digits, xor), no mocks. The exactness cases are `bench.judge.verify`'s; the
 extra ones cover what those leave out (several sigmoid units, bias=False, other hidden
 activations, a 2-unit softmax). The private sklearn members the adapter relies on are checked
 by name and signature at the end, so an sklearn upgrade that changes them fails here loudly.
@@ -25,14 +25,14 @@ from sklearn.neural_network._stochastic_optimizers import (  # noqa: E402
 from sklearn.utils import gen_batches  # noqa: E402
 
 from backends import sklearn_backend  # noqa: E402
-from backends.batching import batches  # noqa: E402
-from backends.initializers import initial_weights  # noqa: E402
 from backends.numpy_backend import NumpyModel  # noqa: E402
 from backends.protocol import Model  # noqa: E402
 from backends.registry import get_backend  # noqa: E402
 from backends.sklearn_backend import SklearnModel  # noqa: E402
-from bench import verify  # noqa: E402
+from bench.judge import verify  # noqa: E402
 from bench.spec import NetSpec, TrainSpec  # noqa: E402
+from bench.spec.batching import batches  # noqa: E402
+from bench.spec.weights import initial_weights  # noqa: E402
 from tasks.registry import get_task  # noqa: E402
 
 TOL = 1e-6

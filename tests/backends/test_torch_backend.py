@@ -9,11 +9,11 @@ import pytest
 torch = pytest.importorskip("torch")
 
 from backends import get_backend  # noqa: E402
-from backends.initializers import initial_weights  # noqa: E402
 from backends.numpy_backend import NumpyModel  # noqa: E402
 from backends.protocol import Model  # noqa: E402
 from backends.torch_backend import TorchModel  # noqa: E402
 from bench.spec import HIDDEN_ACTIVATIONS, NetSpec, TrainSpec  # noqa: E402
+from bench.spec.weights import initial_weights  # noqa: E402
 from tasks.registry import get_task  # noqa: E402
 
 GATES = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=float)

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from backends.registry import BACKENDS
-from bench.records import read_records
+from bench.results.records import read_records
 from tests.cli import ROOT, nnbench
 
 FAULT = {"NNBENCH_EXTRA_BACKENDS": "fault=tests.backends.fault_backend:FaultModel"}

@@ -7,9 +7,9 @@ import math
 import pytest
 
 from bench.cli import main
-from bench.compare import compare_rows
-from bench.records import new_record
-from bench.summary import summarize_records
+from bench.judge.compare import compare_rows
+from bench.results.records import new_record
+from bench.results.summary import summarize_records
 from tests.bench.report_data import read_jsonl, real_run, several_backends, write_run
 
 

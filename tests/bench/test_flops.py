@@ -1,10 +1,10 @@
-"""Training FLOPs of a net: what `bench.flops` counts, on nets small enough to count by hand."""
+"""Training FLOPs of a net: what `bench.execution.flops` counts, on nets small enough to count by hand."""
 
 import numpy as np
 import pytest
 
 from backends.numpy_backend.mlp import MLP
-from bench.flops import (
+from bench.execution.flops import (
     gflops,
     rule_of_thumb_flops_per_row,
     training_flops_per_epoch,

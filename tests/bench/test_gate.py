@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from bench import gate
-from bench.baseline import SCHEMA, load_baseline, update_baseline
-from bench.records import append_record, new_record
+from bench.judge import gate
+from bench.judge.baseline import SCHEMA, load_baseline, update_baseline
+from bench.results.records import append_record, new_record
 from tests.cli import nnbench
 
 

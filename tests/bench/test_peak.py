@@ -3,7 +3,7 @@
 import math
 import time
 
-from bench.peak import matmul_peak, peak_text, plan_peak
+from bench.execution.peak import matmul_peak, peak_text, plan_peak
 
 
 def test_the_peak_is_a_positive_rate_measured_quickly():

@@ -1,6 +1,6 @@
 import json
 
-from bench.records import (
+from bench.results.records import (
     SCHEMA,
     TIMING_KEYS,
     append_record,

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from bench.records import read_records
+from bench.results.records import read_records
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.slow

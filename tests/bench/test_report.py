@@ -12,9 +12,9 @@ import pytest
 from PIL import Image
 from scipy import stats
 
-from bench import plots
 from bench.cli import main
-from bench.report import (
+from bench.present import plots
+from bench.present.report.build import (
     REPORT_HTML,
     REPORT_MD,
     build_report,
@@ -22,8 +22,8 @@ from bench.report import (
     load_run,
     write_report,
 )
-from bench.report_markdown import render_markdown
-from bench.summary import COLUMNS, summarize_records, time_to_target
+from bench.present.report.markdown import render_markdown
+from bench.results.summary import COLUMNS, summarize_records, time_to_target
 from tests.bench.report_data import (
     PIPE_ERROR,
     TIMEOUT_ERROR,

@@ -15,7 +15,7 @@ import subprocess
 
 import pytest
 
-from bench.report import REPORT_HTML, write_report
+from bench.present.report.build import REPORT_HTML, write_report
 from tests.bench.report_data import real_run, several_backends
 
 pytestmark = pytest.mark.slow

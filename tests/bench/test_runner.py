@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from bench.runner import Runner
-from bench.suite import Suite, plan_runs
+from bench.execution.runner import Runner
+from bench.plan.suite import Suite, plan_runs
 from tasks.registry import get_task
 
 

@@ -3,7 +3,7 @@ import math
 import pytest
 from scipy import stats as scipy_stats
 
-from bench.stats import summarize
+from bench.results.stats import summarize
 
 
 def test_mean_std_and_t_interval():

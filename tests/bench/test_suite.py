@@ -1,6 +1,6 @@
 import pytest
 
-from bench.suite import Suite, SuiteError, load_suite, plan_runs, suite_from_toml
+from bench.plan.suite import Suite, SuiteError, load_suite, plan_runs, suite_from_toml
 from tasks.registry import get_task
 
 

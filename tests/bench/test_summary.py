@@ -4,8 +4,8 @@ import io
 import pytest
 from rich.console import Console
 
-from bench.records import new_record
-from bench.summary import (
+from bench.results.records import new_record
+from bench.results.summary import (
     COLUMNS,
     gflops_cell,
     per_seed,
@@ -110,7 +110,7 @@ def test_timing_cells_give_the_iqr_in_the_medians_unit():
 
 
 def test_the_accuracy_baseline_counts_seeds_not_repeats():
-    from bench.baseline import entry_from_records
+    from bench.judge.baseline import entry_from_records
 
     records = [timed(seed, repeat, 0.01, acc=0.5 + seed / 4) for repeat in range(3)
                for seed in range(2)]

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from backends.registry import BACKENDS
-from bench import verify
+from bench.judge import verify
 from tests.cli import nnbench
 
 

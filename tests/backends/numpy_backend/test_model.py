@@ -4,10 +4,10 @@ import numpy as np
 import pytest
 
 from backends import get_backend
-from backends.initializers import initial_weights
 from backends.numpy_backend import NumpyModel
 from backends.protocol import Model
 from bench.spec import NetSpec, TrainSpec
+from bench.spec.weights import initial_weights
 
 NET = NetSpec((4, 5, 3))
 TRAIN = TrainSpec(epochs=3, seed=2)

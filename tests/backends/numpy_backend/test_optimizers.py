@@ -3,10 +3,10 @@
 import numpy as np
 import pytest
 
-from backends.batching import epoch_order
 from backends.numpy_backend import NumpyModel, optimizers
 from backends.numpy_backend.optimizers import SGD, Adam, Momentum, make_optimizer
 from bench.spec import NetSpec, TrainSpec
+from bench.spec.batching import epoch_order
 
 RNG = np.random.default_rng(3)
 START = [RNG.normal(size=(3, 2)), RNG.normal(size=2)]

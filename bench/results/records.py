@@ -43,7 +43,7 @@ def new_record(run: dict[str, Any]) -> dict[str, Any]:
         "history": {"loss": [], "val_loss": [], "val_accuracy": [], "val_epochs": [],
                     "epoch_seconds": []},
         "timing": {key: None for key in TIMING_KEYS},
-        # rows, flops_per_epoch (bench.flops) and steady_gflops, set by the worker
+        # rows, flops_per_epoch (bench.execution.flops) and steady_gflops, set by the worker
         "throughput": {},
         "peak_rss_mb": None,
         "n_params": None,

@@ -7,7 +7,7 @@ of NumPy's (relative) and every final weight within `TOLERANCE` (absolute, relat
 and its parameter count is the net's. A case a backend cannot follow is shown as unsupported,
 with its reason; anything else (a crash, a disagreement) makes the command exit 1.
 
-Run one backend's cases here with `python -m bench.verify BACKEND CASES OUT.json`.
+Run one backend's cases here with `python -m bench.judge.verify BACKEND CASES OUT.json`.
 """
 
 from __future__ import annotations
@@ -23,10 +23,10 @@ from typing import Any
 
 import numpy as np
 
-from backends.initializers import initial_weights
 from backends.registry import get_backend, get_entry
-from bench.runner import PROJECT_ROOT, worker_environment
+from bench.execution.runner import PROJECT_ROOT, worker_environment
 from bench.spec import NetSpec, TrainSpec
+from bench.spec.weights import initial_weights
 from tasks.registry import get_task
 
 TOLERANCE = 1e-6
@@ -145,7 +145,7 @@ def run_backend_process(backend: str, case_names: list[str], threads: int,
         out = Path(scratch) / "result.json"
         try:
             done = subprocess.run(
-                [sys.executable, "-m", "bench.verify", backend, ",".join(case_names), str(out)],
+                [sys.executable, "-m", "bench.judge.verify", backend, ",".join(case_names), str(out)],
                 env=env, cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=timeout)
         except subprocess.TimeoutExpired:
             why = f"did not finish within {timeout:g} s"
@@ -233,7 +233,7 @@ def verify(backends: list[str], case_names: list[str], threads: int,
 
 def main(argv: list[str]) -> int:
     if len(argv) != 3:
-        print("usage: python -m bench.verify BACKEND CASE[,CASE...] OUT.json", file=sys.stderr)
+        print("usage: python -m bench.judge.verify BACKEND CASE[,CASE...] OUT.json", file=sys.stderr)
         return 2
     backend, cases, out = argv
     results = run_backend_here(backend, cases.split(","))

@@ -23,9 +23,9 @@ from typing import Any
 
 import pandas as pd
 
-from bench.peak import peak_text, plan_peak
-from bench.records import RUNS_FILE, read_records
-from bench.summary import (
+from bench.execution.peak import peak_text, plan_peak
+from bench.results.records import RUNS_FILE, read_records
+from bench.results.summary import (
     SUMMARY_FILE,
     format_seconds,
     gflops_cell,
@@ -213,7 +213,7 @@ def group_table(task: str, recipe: str, rows: list[dict[str, Any]], frame: pd.Da
     """The table of one task x recipe: one row per backend, every record accounted for.
 
     Time cells are seed means, or with timing repeats medians over every ok run with their
-    IQR (`bench.summary.timing_cell`); the throughput cell is the steady epoch's GFLOP/s, with
+    IQR (`bench.results.summary.timing_cell`); the throughput cell is the steady epoch's GFLOP/s, with
     its share of the measured matmul peak when `has_peak`."""
     backends = list(dict.fromkeys([r["backend"] for r in rows] + list(missing["backend"])))
     by_backend = {r["backend"]: r for r in rows}
@@ -424,7 +424,7 @@ def build_report(run: RunData, plots_dir: Path | None = None) -> Report:
                                + list(zip(missing["task"], missing["recipe"]))))
     colours = None
     if plots_dir is not None:
-        from bench import plots
+        from bench.present import plots
 
         colours = plots.palette(list(frame["backend"]) + list(missing["backend"]))
     groups = []
@@ -503,8 +503,8 @@ def write_report(path: Path) -> tuple[Report, dict[str, Path]]:
 
     Plots of an earlier report that this one does not redraw are removed.
     """
-    from bench.report_html import render_html  # the renderers import this module
-    from bench.report_markdown import render_markdown
+    from bench.present.report.html import render_html  # the renderers import this module
+    from bench.present.report.markdown import render_markdown
 
     run = load_run(path)
     plots_dir = run.path / PLOTS_DIR

@@ -21,8 +21,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench.records import RUNS_FILE, append_record, new_record
-from bench.threads import thread_environment
+from bench.results.records import RUNS_FILE, append_record, new_record
+from bench.spec.threads import thread_environment
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 STDERR_TAIL_LINES = 15
@@ -123,7 +123,7 @@ class Runner:
             self.on_start(run)
         with open(stderr, "wb") as err:
             process = subprocess.Popen(
-                [sys.executable, "-m", "bench.worker", str(job), str(result)],
+                [sys.executable, "-m", "bench.execution.worker", str(job), str(result)],
                 stdin=subprocess.DEVNULL, stdout=err, stderr=err, env=self.env,
                 cwd=PROJECT_ROOT, start_new_session=True)
         return _Running(run, process, time.monotonic(), result, stderr)

@@ -14,9 +14,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench.records import read_records
-from bench.stats import summarize
-from bench.summary import group_records, per_seed
+from bench.results.records import read_records
+from bench.results.stats import summarize
+from bench.results.summary import group_records, per_seed
 
 SCHEMA = "nnbench.baseline/1"
 DEFAULT_PATH = Path("results/baseline.json")

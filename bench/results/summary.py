@@ -12,10 +12,10 @@ repeats the median over every ok run of the group (seeds x repeats; the seeds' n
 same shape, so they are further timing samples) and its interquartile range, e.g.
 "12.4 ms (IQR 0.3)". summary.csv has the mean, median and IQR either way.
 
-Throughput: `steady_gflops` is the group's training FLOPs per epoch (`bench.flops`, from each
+Throughput: `steady_gflops` is the group's training FLOPs per epoch (`bench.execution.flops`, from each
 record's `throughput`) over the steady-epoch time shown (mean, or median with repeats);
 `steady_percent_of_peak` relates it to the machine's measured float32 matmul peak when the
-run directory has one (`bench.peak`, stored in plan.json).
+run directory has one (`bench.execution.peak`, stored in plan.json).
 
 Time to target: where a task sets `target_accuracy`, the training time (sum of epoch seconds,
 evaluation excluded) until the first validation evaluation at or above the target; seeds that
@@ -36,7 +36,7 @@ import numpy as np
 from rich.console import Console
 from rich.table import Table
 
-from bench.stats import summarize
+from bench.results.stats import summarize
 
 SUMMARY_FILE = "summary.csv"
 TIME_KEYS = ("fit_seconds", "first_epoch_seconds", "steady_epoch_seconds", "predict_seconds")

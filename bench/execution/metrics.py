@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-EPS = 1e-7  # probability clip inside logs, as Keras does
+from bench.spec.constants import CLIP_EPSILON as EPS  # probability clip inside logs
 
 
 def accuracy(y_true: np.ndarray, y_pred: np.ndarray) -> float:

@@ -130,7 +130,7 @@ def suite_from_toml(text: str, name: str) -> Suite:
 def load_suite(name_or_path: str) -> Suite:
     """A built-in suite by name, or a suite TOML file by path."""
     if name_or_path in BUILTIN_SUITES:
-        text = resources.files("bench.suites").joinpath(f"{name_or_path}.toml").read_text()
+        text = resources.files("bench.plan.suites").joinpath(f"{name_or_path}.toml").read_text()
         return suite_from_toml(text, name_or_path)
     path = Path(name_or_path)
     if not path.is_file():

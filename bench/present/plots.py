@@ -33,7 +33,7 @@ import numpy as np  # noqa: E402
 from matplotlib.ticker import FuncFormatter, PercentFormatter  # noqa: E402
 from PIL import Image  # noqa: E402  (matplotlib's own dependency)
 
-from bench.summary import format_seconds, per_seed, repeat_of  # noqa: E402
+from bench.results.summary import format_seconds, per_seed, repeat_of  # noqa: E402
 
 #: fixed colours (colour-blind friendly Okabe-Ito / tab10 mix) for the known backends
 KNOWN_COLOURS = {
@@ -114,7 +114,7 @@ def _spread(values: list[float]) -> tuple[float, float, float]:
 
 def _by_backend(records: list[dict[str, Any]], seeds_only: bool = False
                 ) -> dict[str, list[dict[str, Any]]]:
-    """Records by backend; `seeds_only`: one per seed (`bench.summary.per_seed`), for the
+    """Records by backend; `seeds_only`: one per seed (`bench.results.summary.per_seed`), for the
     plots of what a seed learned, which timing repeats of that seed would only duplicate."""
     out: dict[str, list[dict[str, Any]]] = {}
     for record in records:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from bench.report import (
+from bench.present.report.build import (
     LEFT_COLUMNS,
     PLOT_TITLES,
     READING_GUIDE_MD,
@@ -78,7 +78,7 @@ def _data_uri(path: Path) -> str:
 
 
 def render_html(report: Report) -> str:
-    from bench.plots import palette
+    from bench.present.plots import palette
 
     run = report.run
     colours = palette([r["backend"] for r in run.records]

@@ -6,7 +6,7 @@ from typing import Any
 
 import pandas as pd
 
-from bench.report import (
+from bench.present.report.build import (
     LEFT_COLUMNS,
     MD_NOTE_CHARS,
     PLOT_TITLES,

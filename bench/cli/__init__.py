@@ -20,16 +20,16 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from backends.registry import BACKENDS
-from bench import gate, threads
-from bench import verify as verification
-from bench.baseline import DEFAULT_PATH as DEFAULT_BASELINE
-from bench.baseline import entries_from_run, load_baseline, update_baseline
-from bench.peak import matmul_peak, peak_text, plan_peak
-from bench.records import RUNS_FILE, cut_torn_tail, read_records
-from bench.runner import Interrupted, Runner
-from bench.spec import SpecError
-from bench.suite import INIT_MODES, Suite, SuiteError, load_suite, plan_runs, suggest
-from bench.summary import SUMMARY_FILE, print_summary, summarize_records, write_summary_csv
+from bench.execution.peak import matmul_peak, peak_text, plan_peak
+from bench.execution.runner import Interrupted, Runner
+from bench.judge import gate
+from bench.judge import verify as verification
+from bench.judge.baseline import DEFAULT_PATH as DEFAULT_BASELINE
+from bench.judge.baseline import entries_from_run, load_baseline, update_baseline
+from bench.plan.suite import INIT_MODES, Suite, SuiteError, load_suite, plan_runs, suggest
+from bench.results.records import RUNS_FILE, cut_torn_tail, read_records
+from bench.results.summary import SUMMARY_FILE, print_summary, summarize_records, write_summary_csv
+from bench.spec import SpecError, threads
 from tasks.base import DataError
 from tasks.registry import TASKS, get_task
 
@@ -186,7 +186,7 @@ def _prepare_out(args: argparse.Namespace, suite: Suite, runs: list[dict],
     """Create or reopen the output directory; return it and the runs still to do.
 
     A new directory's plan.json also gets the machine's float32 matmul peak, measured here
-    once at `n_threads` threads (`bench.peak`); a resumed run keeps the peak it measured.
+    once at `n_threads` threads (`bench.execution.peak`); a resumed run keeps the peak it measured.
     """
     out = args.out or Path("results/runs") / datetime.now(UTC).strftime(
         "%Y%m%dT%H%M%SZ")
@@ -298,7 +298,7 @@ def summarize_dir(out: Path, console: Console) -> int:
 
 def report_dir(out: Path, console: Console) -> int:
     """Write report.md, report.html, plots/ and summary.csv of a run directory."""
-    from bench.report import ReportError, write_report  # pandas and matplotlib: lazy
+    from bench.present.report.build import ReportError, write_report  # pandas and matplotlib: lazy
 
     try:
         report, files = write_report(out)
@@ -312,7 +312,7 @@ def report_dir(out: Path, console: Console) -> int:
 
 
 def cmd_report(args: argparse.Namespace, console: Console) -> int:
-    from bench.report import ReportError, load_run
+    from bench.present.report.build import ReportError, load_run
 
     try:
         load_run(args.dir)
@@ -322,8 +322,8 @@ def cmd_report(args: argparse.Namespace, console: Console) -> int:
 
 
 def cmd_compare(args: argparse.Namespace, console: Console) -> int:
-    from bench.compare import compare_dirs
-    from bench.report import ReportError
+    from bench.judge.compare import compare_dirs
+    from bench.present.report.build import ReportError
 
     try:
         return compare_dirs(args.dir_a, args.dir_b, console)

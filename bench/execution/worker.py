@@ -1,11 +1,11 @@
-"""One run in its own fresh process: `python -m bench.worker RUN.json RESULT.json`.
+"""One run in its own fresh process: `python -m bench.execution.worker RUN.json RESULT.json`.
 
 The runner starts this module once per run (thread variables already in the environment).
 It loads the task's data (not timed), imports the backend (timed: import), builds the model and
 sets the shared initial weights (build), trains with a per-epoch monitor (first/steady epochs,
 fit), predicts (predict), computes metrics, and writes one complete record to RESULT.json.
 The record's `throughput` holds the training rows, the training FLOPs of one epoch
-(`bench.flops`) and the steady epoch's achieved GFLOP/s. Any
+(`bench.execution.flops`) and the steady epoch's achieved GFLOP/s. Any
 exception becomes a `failed` record with its reason; a crash or hang is caught by the runner.
 """
 
@@ -25,14 +25,14 @@ from typing import Any
 
 import numpy as np
 
-from backends.initializers import initial_weights
 from backends.registry import get_backend, get_entry
-from backends.targets import decode_outputs, encode_targets
-from bench import environment, threads
-from bench.flops import gflops, training_flops_per_epoch
-from bench.metrics import accuracy, loss_value
-from bench.records import new_record
-from bench.spec import NetSpec, TrainSpec
+from bench.execution import environment
+from bench.execution.flops import gflops, training_flops_per_epoch
+from bench.execution.metrics import accuracy, loss_value
+from bench.results.records import new_record
+from bench.spec import NetSpec, TrainSpec, threads
+from bench.spec.targets import decode_outputs, encode_targets
+from bench.spec.weights import initial_weights
 from tasks.registry import get_task
 
 #: at most this many validation evaluations per run (they are excluded from timings)
@@ -234,7 +234,7 @@ def run_in_process(run: dict[str, Any]) -> dict[str, Any]:
 
 def main(argv: list[str]) -> int:
     if len(argv) != 2:
-        print("usage: python -m bench.worker RUN.json RESULT.json", file=sys.stderr)
+        print("usage: python -m bench.execution.worker RUN.json RESULT.json", file=sys.stderr)
         return 2
     run = json.loads(Path(argv[0]).read_text())
     record = run_in_process(run)

@@ -22,8 +22,8 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from bench.report import RunData, accuracy_cell, load_run
-from bench.summary import summarize_records, time_value
+from bench.present.report.build import RunData, accuracy_cell, load_run
+from bench.results.summary import summarize_records, time_value
 
 RULE = ("Δ acc = mean test accuracy of B − of A over ok seeds; flagged (*) when |Δ| > "
         "max(95% CI half-width of A, of B), i.e. the change exceeds the seed-to-seed spread; "

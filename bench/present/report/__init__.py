@@ -1,0 +1,1 @@
+"""The report of a run directory: `build` assembles it, `markdown` and `html` render it."""
