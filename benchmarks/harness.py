@@ -26,7 +26,6 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -35,8 +34,8 @@ from typing import Any
 import numpy as np
 
 from backends.registry import get_backend, get_entry
+from bench.execution import process
 from bench.execution.flops import training_flops_per_epoch
-from bench.execution.runner import worker_environment
 from bench.spec import NetSpec, TrainSpec
 from bench.spec.threads import blas_threads, requested_threads
 from bench.spec.weights import initial_weights
@@ -225,7 +224,7 @@ def child_environment(backend: str) -> dict[str, str]:
     """This process's environment (thread variables included) plus the backend's own (its
     KERAS_BACKEND), the project on PYTHONPATH, and single-threaded XLA for jax at 1 thread
     (what the Keras adapter sets; XLA has no thread-count knob)."""
-    env = worker_environment(extra=get_entry(backend).env)
+    env = process.child_environment(extra=get_entry(backend).env)
     if env.get("KERAS_BACKEND") == "jax" and requested_threads() == 1 \
             and "xla_cpu_multi_thread_eigen" not in env.get("XLA_FLAGS", ""):
         env["XLA_FLAGS"] = (env.get("XLA_FLAGS", "") + " --xla_cpu_multi_thread_eigen=false "
@@ -238,10 +237,10 @@ class Remote:
     once there and waits for the answer."""
 
     def __init__(self, backend: str, factory: str, *args: Any) -> None:
-        self.process = subprocess.Popen(
-            [sys.executable, str(HERE / "child.py"), factory, json.dumps([backend, *args])],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-            bufsize=1, cwd=ROOT, env=child_environment(backend))
+        self.process = process.start(
+            [str(HERE / "child.py"), factory, json.dumps([backend, *args])],
+            child_environment(backend), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE, text=True, bufsize=1)
         self._expect("ready")
 
     def _expect(self, word: str) -> None:

@@ -8,9 +8,10 @@ load changes between them, and a ratio of two benchmarks measures that change to
 target (each backend's adapter steady epoch and idiomatic epoch, as in the pytest-benchmark
 suite: `harness.py`) is built and warmed first, then each round times one epoch of every
 target in turn (starting one target later each round) and measures the float32 matmul peak
-(`bench.execution.peak`) once. Per case and backend it prints the medians over rounds, the median of the
-per-round ratios adapter / idiomatic (with their IQR), and GFLOP/s with the median of the
-per-round shares of that round's peak: epochs and peak that ran seconds apart share the load.
+(`bench.execution.peak`) once. Per case and backend it prints the medians over rounds, the
+median of the per-round ratios adapter / idiomatic (with their IQR), and GFLOP/s with the
+median of the per-round shares of that round's peak: epochs and peak that ran seconds apart
+share the load.
 
 Rounds default to 6 (epochs 2 to 7), about the epochs the pytest-benchmark suite times (3 to 7
 on the MNIST-sized net): the idiomatic loops do not flush Adam state that decays into

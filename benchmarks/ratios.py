@@ -6,8 +6,8 @@
 Per case and backend: the adapter's steady epoch and the idiomatic loop's epoch (medians over
 their rounds), the ratio adapter / idiomatic (> 1: the adapter is slower than what a user of
 the framework would write), and for both the achieved GFLOP/s (training FLOPs of the epoch,
-`bench.execution.flops`, over the median) and its share of the float32 matmul peak measured in the same
-session (test_matmul_peak: 2 n^3 over its fastest round). The output is a Markdown table,
+`bench.execution.flops`, over the median) and its share of the float32 matmul peak measured in
+the same session (test_matmul_peak: 2 n^3 over its fastest round). The output is a Markdown table,
 followed by the threads and the load averages seen when the benchmarks started.
 """
 

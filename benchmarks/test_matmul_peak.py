@@ -1,8 +1,8 @@
 """The yardstick of "% of peak": float32 NumPy matmuls, 2048 x 2048, at the benchmark's threads.
 
-The same measurement as `bench.execution.peak.matmul_peak` (which `nnbench run` stores in plan.json),
-timed by pytest-benchmark so that ratios.py finds it in the same saved results: the peak is
-2 n^3 FLOPs over the fastest round.
+The same measurement as `bench.execution.peak.matmul_peak` (which `nnbench run` stores in
+plan.json), timed by pytest-benchmark so that ratios.py finds it in the same saved results:
+the peak is 2 n^3 FLOPs over the fastest round.
 """
 
 from __future__ import annotations

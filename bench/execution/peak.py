@@ -16,6 +16,7 @@ framework whose own BLAS is faster than NumPy's can exceed 100% of it.
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -40,6 +41,23 @@ class Peak:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: Any) -> Peak | None:
+        """The peak stored in plan.json, or None when it is absent or unreadable."""
+        if not isinstance(data, dict):
+            return None
+        gflops = data.get("gflops")
+        if isinstance(gflops, bool) or not isinstance(gflops, (int, float)) \
+                or not math.isfinite(gflops) or gflops <= 0:
+            return None
+        try:
+            return cls(gflops=float(gflops), threads=int(data.get("threads") or 0),
+                       n=int(data.get("n") or 0), repeats=int(data.get("repeats") or 0),
+                       seconds=float(data.get("seconds") or 0.0),
+                       dtype=str(data.get("dtype") or "float32"), blas=str(data.get("blas") or ""))
+        except (TypeError, ValueError):
+            return None
 
 
 def _blas_name() -> str:
@@ -76,22 +94,3 @@ def matmul_peak(threads: int, n: int = SIZE, repeats: int = REPEATS,
     best = min(times)
     return Peak(gflops=2.0 * n ** 3 / best / 1e9, threads=threads, n=n, repeats=len(times),
                 seconds=best, blas=blas)
-
-
-def plan_peak(plan: dict[str, Any] | None) -> dict[str, Any] | None:
-    """The peak stored in a run's plan.json (a `Peak.to_dict()`), or None when it has none."""
-    peak = (plan or {}).get("peak")
-    if isinstance(peak, dict) and isinstance(peak.get("gflops"), (int, float)) \
-            and peak["gflops"] > 0:
-        return peak
-    return None
-
-
-def peak_text(peak: dict[str, Any]) -> str:
-    """'153.2 GFLOP/s float32 (NumPy matmul 2048x2048, best of 5, 1 thread, openblas 0.3.27)'."""
-    threads = peak.get("threads")
-    details = [f"NumPy matmul {peak.get('n')}x{peak.get('n')}", f"best of {peak.get('repeats')}",
-               f"{threads} thread{'' if threads == 1 else 's'}"]
-    if peak.get("blas"):
-        details.append(str(peak["blas"]))
-    return f"{peak['gflops']:,.1f} GFLOP/s {peak.get('dtype', 'float32')} ({', '.join(details)})"

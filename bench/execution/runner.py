@@ -9,35 +9,19 @@ already on disk, and `Interrupted` tells the caller how far it got.
 from __future__ import annotations
 
 import json
-import os
-import signal
-import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
-from bench.results.records import RUNS_FILE, append_record, new_record
-from bench.spec.threads import thread_environment
+from bench.execution import process
+from bench.execution.records import Record, RecordError
+from bench.plan.runs import PlannedRun
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
 STDERR_TAIL_LINES = 15
 POLL_SECONDS = 0.05
-
-
-def worker_environment(threads: int | None = None,
-                       extra: dict[str, str] | None = None) -> dict[str, str]:
-    """This process's environment for a child that runs nnbench code: the thread variables
-    (when `threads` is given), `extra` (e.g. a backend's KERAS_BACKEND), and the project root
-    first on PYTHONPATH, so the child imports this checkout whatever is installed."""
-    env = {**os.environ, **(thread_environment(threads) if threads else {}), **(extra or {})}
-    env["PYTHONPATH"] = os.pathsep.join(
-        p for p in (str(PROJECT_ROOT), os.environ.get("PYTHONPATH")) if p)
-    return env
 
 
 class Interrupted(Exception):
@@ -50,8 +34,8 @@ class Interrupted(Exception):
 
 @dataclass
 class _Running:
-    run: dict[str, Any]
-    process: subprocess.Popen
+    run: PlannedRun
+    process: object
     started: float
     result: Path
     stderr: Path
@@ -66,38 +50,19 @@ def _tail(path: Path, lines: int = STDERR_TAIL_LINES) -> str:
     return "".join(text.splitlines(True)[-lines:])
 
 
-def _exit_reason(code: int) -> str:
-    if code < 0:
-        try:
-            name = signal.Signals(-code).name
-        except ValueError:
-            name = f"signal {-code}"
-        hint = " (out of memory?)" if name == "SIGKILL" else ""
-        return f"worker process killed by {name}{hint}"
-    return f"worker process exited with code {code} without a result"
-
-
-def _kill(process: subprocess.Popen) -> None:
-    """Stop a worker and anything it started (it leads its own process group)."""
-    try:
-        os.killpg(process.pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
-    process.wait()
-
-
 class Runner:
-    """Executes runs in worker processes, `jobs` at a time, with `threads` threads each."""
+    """Executes runs in worker processes, `jobs` at a time, with `threads` threads each, and
+    hands each record to `save` (e.g. `RunDir.append`) as the run ends, before `on_done`."""
 
-    def __init__(self, out_dir: Path, threads: int, jobs: int = 1,
-                 on_start: Callable[[dict], None] | None = None,
-                 on_done: Callable[[dict], None] | None = None) -> None:
-        self.out_dir, self.threads, self.jobs = Path(out_dir), threads, jobs
+    def __init__(self, save: Callable[[Record], None], threads: int, jobs: int = 1,
+                 on_start: Callable[[PlannedRun], None] | None = None,
+                 on_done: Callable[[Record], None] | None = None) -> None:
+        self.save, self.threads, self.jobs = save, threads, jobs
         self.on_start, self.on_done = on_start, on_done
-        self.env = worker_environment(threads)
+        self.env = process.child_environment(threads)
 
-    def run_all(self, runs: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        records: list[dict[str, Any]] = []
+    def run_all(self, runs: list[PlannedRun]) -> list[Record]:
+        records: list[Record] = []
         pending = list(runs)
         running: list[_Running] = []
         with tempfile.TemporaryDirectory(prefix="nnbench-") as scratch:
@@ -111,49 +76,51 @@ class Runner:
                     time.sleep(POLL_SECONDS)
             except KeyboardInterrupt:
                 for item in running:
-                    _kill(item.process)
+                    process.stop(item.process)
                 raise Interrupted(len(records), len(runs)) from None
         return records
 
-    def _start(self, run: dict[str, Any], scratch: Path) -> _Running:
-        stem = scratch / run["run_id"].replace("/", "__")
+    def _start(self, run: PlannedRun, scratch: Path) -> _Running:
+        stem = scratch / run.run_id.replace("/", "__")
         job, result, stderr = (stem.with_suffix(s) for s in (".run.json", ".result.json", ".err"))
-        job.write_text(json.dumps(run))
+        job.write_text(json.dumps(run.to_dict()))
         if self.on_start:
             self.on_start(run)
         with open(stderr, "wb") as err:
-            process = subprocess.Popen(
-                [sys.executable, "-m", "bench.execution.worker", str(job), str(result)],
-                stdin=subprocess.DEVNULL, stdout=err, stderr=err, env=self.env,
-                cwd=PROJECT_ROOT, start_new_session=True)
-        return _Running(run, process, time.monotonic(), result, stderr)
+            child = process.start(["-m", "bench.execution.worker", str(job), str(result)],
+                                  self.env, stdout=err, stderr=err)
+        return _Running(run, child, time.monotonic(), result, stderr)
 
     def _finished(self, item: _Running) -> bool:
         if item.process.poll() is not None:
             return True
-        if time.monotonic() - item.started > item.run["timeout"]:
-            _kill(item.process)
+        if time.monotonic() - item.started > item.run.timeout:
+            process.stop(item.process)
             item.timed_out = True
             return True
         return False
 
-    def _collect(self, item: _Running) -> dict[str, Any]:
+    def _collect(self, item: _Running) -> Record:
         code = item.process.returncode
+        record = None
         if item.result.exists():
-            record = json.loads(item.result.read_text())
-        else:
-            record = new_record(item.run)
-            record["started_at"] = datetime.now(UTC).isoformat(timespec="seconds")
-            record["wall_seconds"] = time.monotonic() - item.started
-            record["env"] = {"threads": self.threads}
+            try:
+                record = Record.from_dict(json.loads(item.result.read_text()))
+            except (ValueError, RecordError):
+                record = None
+        if record is None:
+            record = Record.for_run(item.run)
+            record.started_at = datetime.now(UTC).isoformat(timespec="seconds")
+            record.wall_seconds = time.monotonic() - item.started
+            record.env = {"threads": self.threads}
             if item.timed_out:
-                record.update(status="timeout",
-                              error=f"run exceeded its timeout of {item.run['timeout']:g} s "
-                                    "and was stopped")
+                record.status = "timeout"
+                record.error = (f"run exceeded its timeout of {item.run.timeout:g} s and was "
+                                "stopped")
             else:
-                record.update(status="failed", error=_exit_reason(code))
-            record["detail"] = _tail(item.stderr) or None
-        append_record(self.out_dir / RUNS_FILE, record)
+                record.status, record.error = "failed", process.exit_reason(code)
+            record.detail = _tail(item.stderr) or None
+        self.save(record)
         if self.on_done:
             self.on_done(record)
         return record

@@ -21,7 +21,6 @@ import traceback
 from datetime import UTC, datetime
 from pathlib import Path
 from statistics import median
-from typing import Any
 
 import numpy as np
 
@@ -29,7 +28,8 @@ from backends.registry import get_backend, get_entry
 from bench.execution import environment
 from bench.execution.flops import gflops, training_flops_per_epoch
 from bench.execution.metrics import accuracy, loss_value
-from bench.results.records import new_record
+from bench.execution.records import History, Record, Throughput
+from bench.plan.runs import PlannedRun
 from bench.spec import NetSpec, TrainSpec, threads
 from bench.spec.targets import decode_outputs, encode_targets
 from bench.spec.weights import initial_weights
@@ -50,8 +50,7 @@ class EpochMonitor:
         self.X_val, self.y_val = X_val, y_val
         self.Y_val = encode_targets(y_val, net.n_outputs)
         self.every = max(1, math.ceil(train.epochs / MAX_EVALUATIONS))
-        self.history: dict[str, list] = {"loss": [], "val_loss": [], "val_accuracy": [],
-                                         "val_epochs": [], "epoch_seconds": []}
+        self.history = History()
         self.overhead = 0.0
         self.stop_reason: str | None = None
         self._mark = time.perf_counter()
@@ -61,8 +60,8 @@ class EpochMonitor:
 
     def __call__(self, epoch: int, loss: float) -> bool:
         entered = time.perf_counter()
-        self.history["epoch_seconds"].append(entered - self._mark)
-        self.history["loss"].append(float(loss))
+        self.history.epoch_seconds.append(entered - self._mark)
+        self.history.loss.append(float(loss))
         if not math.isfinite(loss):
             self.stop_reason = f"training loss became {loss} in epoch {epoch + 1}"
         else:
@@ -70,7 +69,7 @@ class EpochMonitor:
             if epoch % self.every == 0 or last:
                 self._evaluate(epoch)
             budget = self.train.time_budget
-            if budget is not None and sum(self.history["epoch_seconds"]) >= budget and not last:
+            if budget is not None and sum(self.history.epoch_seconds) >= budget and not last:
                 self.stop_reason = f"time budget of {budget:g} s reached after epoch {epoch + 1}"
         left = time.perf_counter()
         self.overhead += left - entered
@@ -79,9 +78,9 @@ class EpochMonitor:
 
     def _evaluate(self, epoch: int) -> None:
         outputs = self.model.predict_proba(self.X_val)
-        self.history["val_epochs"].append(epoch + 1)
-        self.history["val_loss"].append(loss_value(self.net.loss, outputs, self.Y_val))
-        self.history["val_accuracy"].append(accuracy(self.y_val, decode_outputs(outputs)))
+        self.history.val_epochs.append(epoch + 1)
+        self.history.val_loss.append(loss_value(self.net.loss, outputs, self.Y_val))
+        self.history.val_accuracy.append(accuracy(self.y_val, decode_outputs(outputs)))
 
 
 def _build(Model, net: NetSpec, train: TrainSpec, init: str):
@@ -111,67 +110,64 @@ def _leave_one_out(Model, net, train, init, folds) -> tuple[np.ndarray, np.ndarr
     return np.concatenate(y_true), np.concatenate(outputs)
 
 
-def execute(run: dict[str, Any], record: dict[str, Any]) -> None:
+def execute(run: PlannedRun, record: Record) -> None:
     """Carry out one run, filling `record` in place (status and error included)."""
-    net, train = NetSpec.from_dict(run["net"]), TrainSpec.from_dict(run["train"])
-    task = get_task(run["task"])
-    split = task.split(run["seed"])
-    entry = get_entry(run["backend"])
-    record["env"].update(framework=entry.framework, framework_version=entry.framework_version())
+    net, train = run.net, run.train
+    task = get_task(run.task)
+    split = task.split(run.seed)
+    entry = get_entry(run.backend)
+    record.env.update(framework=entry.framework, framework_version=entry.framework_version())
     reason = entry.unavailable_reason()
     if reason:
-        record.update(status="unavailable", error=reason)
+        record.status, record.error = "unavailable", reason
         return
     os.environ.update(entry.env)
 
     t0 = time.perf_counter()
     Model = get_backend(entry.name)
-    timing = record["timing"]
-    timing["import_seconds"] = time.perf_counter() - t0
-    record["env"]["framework_version"] = Model.framework_version()
+    timing = record.timing
+    timing.import_seconds = time.perf_counter() - t0
+    record.env["framework_version"] = Model.framework_version()
     reason = Model.supports(net, train)
     if reason:
-        record.update(status="unsupported", error=reason)
+        record.status, record.error = "unsupported", reason
         return
-    record["deviations"] = list(getattr(Model, "deviations", lambda n, t: [])(net, train))
-    if run["init"] == "native" and getattr(Model, "native_init", None):
-        record["deviations"].append(f"init=native: {Model.native_init}, not the spec's "
-                                    f"{net.init}")
+    record.deviations = list(getattr(Model, "deviations", lambda n, t: [])(net, train))
+    if run.init == "native" and getattr(Model, "native_init", None):
+        record.deviations.append(f"init=native: {Model.native_init}, not the spec's {net.init}")
 
     t0 = time.perf_counter()
-    model = _build(Model, net, train, run["init"])
-    timing["build_seconds"] = time.perf_counter() - t0
-    record["n_params"] = int(model.n_params)
+    model = _build(Model, net, train, run.init)
+    timing.build_seconds = time.perf_counter() - t0
+    record.n_params = int(model.n_params)
 
     monitor = EpochMonitor(model, net, train, split.X_test, split.y_test)
     t0 = time.perf_counter()
     monitor.start()
     model.fit(split.X_train, split.y_train, on_epoch=monitor)
-    timing["fit_seconds"] = time.perf_counter() - t0 - monitor.overhead
+    timing.fit_seconds = time.perf_counter() - t0 - monitor.overhead
     if hasattr(Model, "framework_threads"):  # what the framework itself says it uses
-        record["env"]["framework_threads"] = Model.framework_threads()
-    record["history"] = monitor.history
-    record["epochs_run"] = int(model.epochs_run)
-    epochs = monitor.history["epoch_seconds"]
+        record.env["framework_threads"] = Model.framework_threads()
+    record.history = monitor.history
+    record.epochs_run = int(model.epochs_run)
+    epochs = monitor.history.epoch_seconds
     if epochs:
-        timing["first_epoch_seconds"] = epochs[0]
-        timing["steady_epoch_seconds"] = median(epochs[1:]) if len(epochs) > 1 else epochs[0]
+        timing.first_epoch_seconds = epochs[0]
+        timing.steady_epoch_seconds = median(epochs[1:]) if len(epochs) > 1 else epochs[0]
     rows = int(len(split.y_train))
-    record["throughput"] = {
-        "rows": rows, "flops_per_epoch": training_flops_per_epoch(net.layers, rows),
-        "steady_gflops": None}
-    if timing.get("steady_epoch_seconds"):
-        record["throughput"]["steady_gflops"] = gflops(record["throughput"]["flops_per_epoch"],
-                                                       timing["steady_epoch_seconds"])
-    record["stop_reason"] = monitor.stop_reason
+    flops = training_flops_per_epoch(net.layers, rows)
+    record.throughput = Throughput(rows, flops, None)
+    if timing.steady_epoch_seconds:
+        record.throughput.steady_gflops = gflops(flops, timing.steady_epoch_seconds)
+    record.stop_reason = monitor.stop_reason
 
     t0 = time.perf_counter()
     test_out = model.predict_proba(split.X_test)
-    timing["predict_seconds"] = time.perf_counter() - t0
+    timing.predict_seconds = time.perf_counter() - t0
     train_out = model.predict_proba(split.X_train)
     if not (np.all(np.isfinite(test_out)) and np.all(np.isfinite(train_out))):
-        record.update(status="diverged",
-                      error=monitor.stop_reason or "the network's outputs are not finite")
+        record.status = "diverged"
+        record.error = monitor.stop_reason or "the network's outputs are not finite"
         return
     metrics = {
         "train_accuracy": accuracy(split.y_train, decode_outputs(train_out)),
@@ -180,17 +176,17 @@ def execute(run: dict[str, Any], record: dict[str, Any]) -> None:
     }
     if task.protocol == "leave-one-out":
         t0 = time.perf_counter()
-        folds = task.folds(run["seed"])
-        y_held_out, held_out = _leave_one_out(Model, net, train, run["init"], folds)
-        timing["cross_validation_seconds"] = time.perf_counter() - t0
+        folds = task.folds(run.seed)
+        y_held_out, held_out = _leave_one_out(Model, net, train, run.init, folds)
+        timing.cross_validation_seconds = time.perf_counter() - t0
         metrics.update(_test_metrics(task, net, y_held_out, held_out), folds=len(folds))
     else:
         metrics.update(_test_metrics(task, net, split.y_test, test_out))
-    record["metrics"] = metrics
+    record.metrics = metrics
     if monitor.stop_reason and monitor.stop_reason.startswith("training loss became"):
-        record.update(status="diverged", error=monitor.stop_reason)
+        record.status, record.error = "diverged", monitor.stop_reason
     else:
-        record["status"] = "ok"
+        record.status = "ok"
 
 
 def peak_rss_mb() -> float:
@@ -214,21 +210,21 @@ def _one_line(exc: BaseException) -> str:
     return text[0] if text else type(exc).__name__
 
 
-def run_in_process(run: dict[str, Any]) -> dict[str, Any]:
+def run_in_process(run: PlannedRun) -> Record:
     """Execute `run` here and return its record; exceptions become `failed` records."""
     started = time.perf_counter()
-    record = new_record(run)
-    record["started_at"] = datetime.now(UTC).isoformat(timespec="seconds")
-    n_threads = threads.requested_threads()
-    record["env"] = {**environment.machine(), "threads": n_threads, "device": "cpu"}
+    record = Record.for_run(run)
+    record.started_at = datetime.now(UTC).isoformat(timespec="seconds")
+    record.env = {**environment.machine(), "threads": threads.requested_threads(),
+                  "device": "cpu"}
     try:
         execute(run, record)
     except Exception as exc:  # the record is the error report; the suite carries on
-        record.update(status="failed", error=_one_line(exc),
-                      detail="".join(traceback.format_exc().splitlines(True)[-12:]))
-    record["env"]["blas"] = threads.blas_threads()
-    record["peak_rss_mb"] = peak_rss_mb()
-    record["wall_seconds"] = time.perf_counter() - started
+        record.status, record.error = "failed", _one_line(exc)
+        record.detail = "".join(traceback.format_exc().splitlines(True)[-12:])
+    record.env["blas"] = threads.blas_threads()
+    record.peak_rss_mb = peak_rss_mb()
+    record.wall_seconds = time.perf_counter() - started
     return record
 
 
@@ -236,11 +232,11 @@ def main(argv: list[str]) -> int:
     if len(argv) != 2:
         print("usage: python -m bench.execution.worker RUN.json RESULT.json", file=sys.stderr)
         return 2
-    run = json.loads(Path(argv[0]).read_text())
+    run = PlannedRun.from_dict(json.loads(Path(argv[0]).read_text()))
     record = run_in_process(run)
     result = Path(argv[1])
     tmp = result.with_suffix(".tmp")
-    tmp.write_text(json.dumps(record, allow_nan=True))
+    tmp.write_text(record.to_json())
     os.replace(tmp, result)
     return 0
 

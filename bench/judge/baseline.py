@@ -1,79 +1,161 @@
 """Accuracy baselines: per task x recipe x backend, the seed statistics a later run must match.
 
-`results/baseline.json` (schema nnbench.baseline/1) maps "task/recipe/backend" to the mean and
-standard deviation of test accuracy over n seeds, the status counts, and the versions and
-date it was measured with. `update_baseline` merges a run into an existing file: entries the
-run measured are replaced, the others are kept.
+`results/baseline.json` (schema nnbench.baseline/1) maps "task/recipe/backend" to a
+`BaselineEntry`: the mean and standard deviation of test accuracy over n seeds, the status
+counts, and the versions and date it was measured with. The file is read and checked here
+only (`load_baseline`); `update_baseline` merges a run into it: entries the run measured are
+replaced, the others are kept.
 """
 
 from __future__ import annotations
 
 import json
-from collections import Counter
+import math
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench.results.records import read_records
-from bench.results.stats import summarize
-from bench.results.summary import group_records, per_seed
+from bench.execution.records import STATUSES
+from bench.results.rundir import RunDir
+from bench.results.summary import GroupSummary, summarize_contents
 
 SCHEMA = "nnbench.baseline/1"
 DEFAULT_PATH = Path("results/baseline.json")
+VERSION_KEYS = ("framework", "framework_version", "python", "numpy", "nnbench_commit")
 
 
-def entry_from_records(group: list[dict[str, Any]]) -> dict[str, Any]:
-    """The baseline statistics of one task x recipe x backend: accuracy over one record per
-    seed (timing repeats of a seed are not further samples of its accuracy), status counts
-    over every record."""
-    ok = [r for r in per_seed(group) if r["status"] == "ok"]
-    acc = summarize(r["metrics"].get("test_accuracy") for r in ok)
-    env = (ok or group)[0].get("env", {})
-    return {
-        "mean": acc.mean if acc.n else None,
-        "std": acc.std if acc.n else None,
-        "n": acc.n,
-        "runs": len(group),
-        "statuses": dict(sorted(Counter(r["status"] for r in group).items())),
-        "versions": {key: env.get(key) for key in ("framework", "framework_version", "python",
-                                                   "numpy", "nnbench_commit")},
-        "measured_at": max((r.get("started_at") or "" for r in group), default=None),
-    }
+class BaselineError(ValueError):
+    """A baseline file (or entry) that cannot be used; the message names it and the fix."""
 
 
-def entries_from_run(run_dir: Path) -> dict[str, dict[str, Any]]:
-    records = read_records(Path(run_dir) / "runs.jsonl").records
-    if not records:
-        raise ValueError(f"{run_dir} holds no run records (runs.jsonl is missing or empty)")
-    return {"/".join(key): entry_from_records(group)
-            for key, group in group_records(records).items()}
+@dataclass(frozen=True)
+class BaselineEntry:
+    """One task x recipe x backend: accuracy statistics over its ok seeds, status counts."""
+
+    mean: float | None
+    std: float | None
+    n: int
+    runs: int
+    statuses: dict[str, int]
+    versions: dict[str, Any] = field(default_factory=dict)
+    measured_at: str | None = None
+
+    @classmethod
+    def of(cls, s: GroupSummary) -> BaselineEntry:
+        """The entry of a summary: accuracy over one record per seed, every record's status."""
+        n = s.accuracy.n
+        return cls(mean=s.accuracy.mean if n else None, std=s.accuracy.std if n else None,
+                   n=n, runs=s.runs, statuses=dict(s.statuses),
+                   versions={key: s.env.get(key) for key in VERSION_KEYS},
+                   measured_at=s.measured_at)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"mean": self.mean, "std": self.std, "n": self.n, "runs": self.runs,
+                "statuses": self.statuses, "versions": self.versions,
+                "measured_at": self.measured_at}
+
+    @classmethod
+    def from_dict(cls, key: str, data: Any) -> BaselineEntry:
+        """An entry of the file, checked: BaselineError names the key and what is wrong."""
+        def bad(what: str) -> BaselineError:
+            return BaselineError(f"entry {key!r}: {what}")
+
+        if not isinstance(data, dict):
+            raise bad("is not a JSON object")
+        missing = [k for k in ("mean", "std", "n", "runs", "statuses") if k not in data]
+        if missing:
+            raise bad(f"lacks {', '.join(missing)}")
+        n, runs = data["n"], data["runs"]
+        for name, value in (("n", n), ("runs", runs)):
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                raise bad(f"{name}={value!r} must be an integer >= 0")
+        statuses = data["statuses"]
+        if not isinstance(statuses, dict) or any(
+                s not in STATUSES or isinstance(c, bool) or not isinstance(c, int) or c < 0
+                for s, c in statuses.items()):
+            raise bad(f"statuses={statuses!r} must map statuses ({', '.join(STATUSES)}) to "
+                      "counts")
+        if sum(statuses.values()) != runs:
+            raise bad(f"its statuses count {sum(statuses.values())} runs, not runs={runs}")
+        mean, std = data["mean"], data["std"]
+        ok_seeds = statuses.get("ok", 0)
+        if n > ok_seeds:
+            raise bad(f"n={n} seeds, but only {ok_seeds} runs were ok")
+        if n == 0:
+            if mean is not None or std is not None:
+                raise bad("has a mean or std but n=0 seeds")
+        else:
+            for name, value, low, high in (("mean", mean, 0.0, 1.0), ("std", std, 0.0, 1.0)):
+                if isinstance(value, bool) or not isinstance(value, (int, float)) \
+                        or not math.isfinite(value) or not low <= value <= high:
+                    raise bad(f"{name}={value!r} must be a number in [{low:g}, {high:g}] "
+                              f"for n={n} seeds")
+        versions = data.get("versions") or {}
+        return cls(mean=None if mean is None else float(mean),
+                   std=None if std is None else float(std), n=n, runs=runs,
+                   statuses=dict(statuses), versions=versions if isinstance(versions, dict)
+                   else {}, measured_at=data.get("measured_at"))
 
 
-def load_baseline(path: Path) -> dict[str, Any]:
+@dataclass
+class Baseline:
+    entries: dict[str, BaselineEntry]
+    updated_at: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"schema": SCHEMA,
+                "entries": {k: e.to_dict() for k, e in sorted(self.entries.items())},
+                "updated_at": self.updated_at}
+
+
+def entry_key(s: GroupSummary) -> str:
+    return "/".join(s.key)
+
+
+def entries_from_run(run_dir: Path) -> dict[str, BaselineEntry]:
+    """The entries a run directory measured (groups with at least one record)."""
+    contents = RunDir.open(run_dir).read()
+    if not contents.records:
+        raise BaselineError(f"{run_dir} holds no run records (runs.jsonl is missing or empty)")
+    return {entry_key(s): BaselineEntry.of(s) for s in summarize_contents(contents) if s.runs}
+
+
+def load_baseline(path: Path) -> Baseline:
     path = Path(path)
     if not path.exists():
-        raise FileNotFoundError(f"no baseline at {path}; create one with `nnbench baseline DIR`")
-    data = json.loads(path.read_text())
-    if data.get("schema") != SCHEMA:
-        raise ValueError(f"{path} is not an nnbench baseline (schema {data.get('schema')!r}, "
-                         f"expected {SCHEMA!r})")
-    return data
+        raise BaselineError(f"no baseline at {path}; create one with `nnbench baseline DIR`")
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise BaselineError(f"{path} cannot be read as JSON: {exc}") from None
+    if not isinstance(data, dict) or data.get("schema") != SCHEMA:
+        schema = data.get("schema") if isinstance(data, dict) else None
+        raise BaselineError(f"{path} is not an nnbench baseline (schema {schema!r}, expected "
+                            f"{SCHEMA!r}); create one with `nnbench baseline DIR`")
+    entries = data.get("entries")
+    if not isinstance(entries, dict):
+        raise BaselineError(f"{path}: 'entries' must map task/recipe/backend to statistics")
+    try:
+        return Baseline({k: BaselineEntry.from_dict(k, v) for k, v in entries.items()},
+                        data.get("updated_at"))
+    except BaselineError as exc:
+        raise BaselineError(f"{path}: {exc}") from None
 
 
-def update_baseline(run_dir: Path, path: Path) -> tuple[dict[str, Any], list[str]]:
+def update_baseline(run_dir: Path, path: Path) -> tuple[Baseline, list[str]]:
     """Merge the run in `run_dir` into the baseline at `path` (created if absent).
 
     Returns the new baseline and the keys the run replaced or added. The file is written
     atomically (temporary file + rename).
     """
     path = Path(path)
-    data = load_baseline(path) if path.exists() else {"schema": SCHEMA, "entries": {}}
+    baseline = load_baseline(path) if path.exists() else Baseline({})
     fresh = entries_from_run(run_dir)
-    data["entries"].update(fresh)
-    data["entries"] = dict(sorted(data["entries"].items()))
-    data["updated_at"] = datetime.now(UTC).isoformat(timespec="seconds")
+    baseline.entries.update(fresh)
+    baseline.updated_at = datetime.now(UTC).isoformat(timespec="seconds")
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(data, indent=1) + "\n")
+    tmp.write_text(json.dumps(baseline.to_dict(), indent=1, allow_nan=False) + "\n")
     tmp.replace(path)
-    return data, sorted(fresh)
+    return baseline, sorted(fresh)

@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from backends.registry import get_backend, get_entry
-from bench.execution.runner import PROJECT_ROOT, worker_environment
+from bench.execution import process
 from bench.spec import NetSpec, TrainSpec
 from bench.spec.weights import initial_weights
 from tasks.registry import get_task
@@ -140,13 +140,12 @@ def run_backend_process(backend: str, case_names: list[str], threads: int,
     reason = entry.unavailable_reason()
     if reason:
         return {name: {"status": "unavailable", "reason": reason} for name in case_names}
-    env = worker_environment(threads, entry.env)
+    env = process.child_environment(threads, entry.env)
     with tempfile.TemporaryDirectory(prefix="nnbench-verify-") as scratch:
         out = Path(scratch) / "result.json"
         try:
-            done = subprocess.run(
-                [sys.executable, "-m", "bench.judge.verify", backend, ",".join(case_names), str(out)],
-                env=env, cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=timeout)
+            done = process.run(["-m", "bench.judge.verify", backend, ",".join(case_names),
+                                str(out)], env, timeout)
         except subprocess.TimeoutExpired:
             why = f"did not finish within {timeout:g} s"
             return {name: {"status": "failed", "reason": why} for name in case_names}
@@ -233,7 +232,8 @@ def verify(backends: list[str], case_names: list[str], threads: int,
 
 def main(argv: list[str]) -> int:
     if len(argv) != 3:
-        print("usage: python -m bench.judge.verify BACKEND CASE[,CASE...] OUT.json", file=sys.stderr)
+        print("usage: python -m bench.judge.verify BACKEND CASE[,CASE...] OUT.json",
+              file=sys.stderr)
         return 2
     backend, cases, out = argv
     results = run_backend_here(backend, cases.split(","))

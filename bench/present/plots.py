@@ -10,8 +10,9 @@ Per task x recipe, from `ok` records only (a backend with no `ok` run is named u
 - `<task>__<recipe>__epoch_time.png`: steady-epoch time per backend (horizontal bars at the
   seed mean, error bars = min..max over seeds).
 
-Every backend keeps one colour (and marker) in every plot: fixed for the known frameworks,
-derived from a CRC of the name for any other backend, so it is the same from run to run.
+Every backend keeps one colour (and marker) in every plot (`bench.present.colours`). The
+plots draw what the summaries hold (`bench.results.summary`: the seeds' bands, the accuracy
+and time spreads); nothing is recomputed here.
 """
 
 from __future__ import annotations
@@ -19,10 +20,8 @@ from __future__ import annotations
 import io
 import math
 import re
-import zlib
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
 
 import matplotlib
 
@@ -33,56 +32,14 @@ import numpy as np  # noqa: E402
 from matplotlib.ticker import FuncFormatter, PercentFormatter  # noqa: E402
 from PIL import Image  # noqa: E402  (matplotlib's own dependency)
 
-from bench.results.summary import format_seconds, per_seed, repeat_of  # noqa: E402
-
-#: fixed colours (colour-blind friendly Okabe-Ito / tab10 mix) for the known backends
-KNOWN_COLOURS = {
-    "numpy": "#0072B2",    # blue
-    "torch": "#E69F00",    # orange
-    "keras": "#D55E00",    # vermillion
-    "sklearn": "#009E73",  # green
-    "pybrain": "#CC79A7",  # purple-pink
-}
-#: colours for any other backend name, picked by CRC32 of the name
-EXTRA_COLOURS = ("#56B4E9", "#8C564B", "#7F7F7F", "#E7298A", "#17BECF", "#9467BD",
-                 "#1F3A93", "#A50026", "#4D9221", "#000000")
-KNOWN_MARKERS = {"numpy": "o", "torch": "s", "keras": "D", "sklearn": "^", "pybrain": "v"}
-EXTRA_MARKERS = ("P", "X", "h", "<", ">", "*", "p", "d")
+from bench.present.colours import backend_marker, palette  # noqa: E402
+from bench.present.format import seconds as format_seconds  # noqa: E402
+from bench.results.summary import Band, GroupSummary  # noqa: E402
 
 DPI = 90
 CURVES_SIZE = (9.0, 3.3)    # inches: 810 x 297 px at DPI
 SMALL_SIZE = (4.6, 3.2)     # 414 x 288 px
 PNG_COLOURS = 128          # palette PNGs: a third of the bytes, no visible loss on line plots
-
-
-def backend_colour(name: str) -> str:
-    """The backend's colour in every plot: fixed for known names, stable for any other."""
-    if name in KNOWN_COLOURS:
-        return KNOWN_COLOURS[name]
-    return EXTRA_COLOURS[zlib.crc32(name.encode()) % len(EXTRA_COLOURS)]
-
-
-def palette(names: Iterable[str]) -> dict[str, str]:
-    """Colours for a set of backends: `backend_colour`, except that an unknown name whose colour
-    is already taken moves to the next free one (in sorted-name order, so still stable)."""
-    names = sorted(set(names))
-    out = {n: KNOWN_COLOURS[n] for n in names if n in KNOWN_COLOURS}
-    for name in (n for n in names if n not in KNOWN_COLOURS):
-        start = zlib.crc32(name.encode()) % len(EXTRA_COLOURS)
-        for step in range(len(EXTRA_COLOURS)):
-            colour = EXTRA_COLOURS[(start + step) % len(EXTRA_COLOURS)]
-            if colour not in out.values():
-                break
-        else:
-            colour = EXTRA_COLOURS[start]
-        out[name] = colour
-    return out
-
-
-def backend_marker(name: str) -> str:
-    if name in KNOWN_MARKERS:
-        return KNOWN_MARKERS[name]
-    return EXTRA_MARKERS[zlib.crc32(name.encode()) % len(EXTRA_MARKERS)]
 
 
 def _safe(name: str) -> str:
@@ -103,51 +60,6 @@ def _seconds_label(values: Iterable[float]) -> tuple[float, str]:
     if top < 1:
         return 1e3, "ms"
     return 1.0, "s"
-
-
-def _spread(values: list[float]) -> tuple[float, float, float]:
-    arr = np.asarray([v for v in values if v is not None and math.isfinite(v)], dtype=float)
-    if arr.size == 0:
-        return math.nan, math.nan, math.nan
-    return float(arr.mean()), float(arr.min()), float(arr.max())
-
-
-def _by_backend(records: list[dict[str, Any]], seeds_only: bool = False
-                ) -> dict[str, list[dict[str, Any]]]:
-    """Records by backend; `seeds_only`: one per seed (`bench.results.summary.per_seed`), for the
-    plots of what a seed learned, which timing repeats of that seed would only duplicate."""
-    out: dict[str, list[dict[str, Any]]] = {}
-    for record in records:
-        out.setdefault(record["backend"], []).append(record)
-    if seeds_only:
-        out = {backend: per_seed(group) for backend, group in out.items()}
-    return out
-
-
-def _missing_note(groups: dict[str, list[dict[str, Any]]]) -> str:
-    """'not plotted: torch (failed x3)' for backends without an ok run, or ''."""
-    parts = []
-    for backend, group in groups.items():
-        if not any(r["status"] == "ok" for r in group):
-            counts: dict[str, int] = {}
-            for r in group:
-                counts[r["status"]] = counts.get(r["status"], 0) + 1
-            parts.append(f"{backend} ({', '.join(f'{s} ×{n}' for s, n in counts.items())})")
-    return "no ok run, not plotted: " + "; ".join(parts) if parts else ""
-
-
-def _stack(series: list[tuple[list[float], list[float]]]):
-    """Align (x, y) series on the union of x: x, mean, min, max over the series present."""
-    xs = sorted({x for xs, _ in series for x in xs})
-    index = {x: i for i, x in enumerate(xs)}
-    table = np.full((len(series), len(xs)), np.nan)
-    for row, (sx, sy) in enumerate(series):
-        for x, y in zip(sx, sy):
-            if y is not None and math.isfinite(y):
-                table[row, index[x]] = y
-    keep = ~np.all(np.isnan(table), axis=0)
-    table, x = table[:, keep], np.asarray(xs, dtype=float)[keep]
-    return x, np.nanmean(table, axis=0), np.nanmin(table, axis=0), np.nanmax(table, axis=0)
 
 
 def _save(fig, path: Path) -> Path:
@@ -206,39 +118,42 @@ VALIDATION_TITLES = {
 }
 
 
-def plot_curves(task: str, recipe: str, records: list[dict[str, Any]], path: Path,
+def missing_note(summaries: list[GroupSummary]) -> str:
+    """'no ok run, not plotted: torch (failed ×3)' for backends without an ok run, or ''."""
+    parts = [f"{s.backend} ({', '.join(f'{status} ×{n}' for status, n in s.statuses.items())})"
+             for s in summaries if s.runs and not s.ok]
+    return "no ok run, not plotted: " + "; ".join(parts) if parts else ""
+
+
+def _band(ax, band: Band, colour: str, label: str, marker: str | None = None) -> None:
+    ax.plot(band.x, band.mean, color=colour, lw=1.6, label=label, marker=marker, ms=4)
+    ax.fill_between(band.x, band.low, band.high, color=colour, alpha=0.2, lw=0)
+
+
+def plot_curves(summaries: list[GroupSummary], path: Path,
                 colours: dict[str, str] | None = None, protocol: str | None = None) -> Path:
-    groups = _by_backend(records, seeds_only=True)
-    colours = colours or palette(groups)
+    colours = colours or palette(s.backend for s in summaries)
+    task, recipe = summaries[0].task, summaries[0].recipe
     fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=CURVES_SIZE, layout="constrained")
     positive, lows, highs, acc_lows = True, [], [], []
-    for backend, group in groups.items():
-        ok = [r for r in group if r["status"] == "ok" and (r.get("history") or {}).get("loss")]
-        if not ok:
+    for s in summaries:
+        if s.loss_curve is None:
             continue
-        colour = colours[backend]
-        label = f"{backend} ({len(ok)} seed{'s' if len(ok) > 1 else ''})"
-        x, mean, low, high = _stack([(list(range(1, len(r["history"]["loss"]) + 1)),
-                                      r["history"]["loss"]) for r in ok])
-        if x.size:
-            ax_loss.plot(x, mean, color=colour, lw=1.6, label=label)
-            ax_loss.fill_between(x, low, high, color=colour, alpha=0.2, lw=0)
-            positive = positive and bool(np.all(low > 0))
-            lows.append(float(np.min(low)))
-            highs.append(float(np.max(high)))
-        val = [(r["history"].get("val_epochs")
-                or list(range(1, len(r["history"].get("val_accuracy", [])) + 1)),
-                r["history"].get("val_accuracy", [])) for r in ok]
-        x, mean, low, high = _stack(val)
-        if x.size:
-            ax_acc.plot(x, mean, color=colour, lw=1.6, label=label,
-                        marker=backend_marker(backend) if x.size <= 12 else None, ms=4)
-            ax_acc.fill_between(x, low, high, color=colour, alpha=0.2, lw=0)
-            acc_lows.append(float(np.min(low)))
+        colour = colours[s.backend]
+        label = f"{s.backend} ({s.loss_curve.n} seed{'s' if s.loss_curve.n > 1 else ''})"
+        _band(ax_loss, s.loss_curve, colour, label)
+        positive = positive and min(s.loss_curve.low) > 0
+        lows.append(min(s.loss_curve.low))
+        highs.append(max(s.loss_curve.high))
+        if s.accuracy_curve is not None:
+            few = len(s.accuracy_curve.x) <= 12
+            _band(ax_acc, s.accuracy_curve, colour, label,
+                  backend_marker(s.backend) if few else None)
+            acc_lows.append(min(s.accuracy_curve.low))
     if positive and lows and max(highs) / min(lows) > 10:
         ax_loss.set_yscale("log")
         _plain_numbers(ax_loss.yaxis)
-    loss_name = (records[0].get("net") or {}).get("loss", "") if records else ""
+    loss_name = next((s.net.get("loss", "") for s in summaries if s.net), "")
     ax_loss.set_title("training loss (mean over seeds, band = min..max)", fontsize=9)
     ax_loss.set_xlabel("epoch")
     ax_loss.set_ylabel(f"loss ({loss_name})" if loss_name else "loss")
@@ -256,35 +171,31 @@ def plot_curves(task: str, recipe: str, records: list[dict[str, Any]], path: Pat
         ax_loss.text(0.5, 0.5, "no ok run with a history", ha="center", va="center",
                      transform=ax_loss.transAxes)
     fig.suptitle(f"{task} / {recipe}: learning curves", fontsize=11, fontweight="bold")
-    _footnote(fig, _missing_note(groups))
+    _footnote(fig, missing_note(summaries))
     return _save(fig, path)
 
 
-def plot_accuracy_vs_time(task: str, recipe: str, records: list[dict[str, Any]],
-                          path: Path, colours: dict[str, str] | None = None) -> Path:
-    groups = _by_backend(records, seeds_only=True)
-    colours = colours or palette(groups)
-    points = []
-    for backend, group in groups.items():
-        ok = [r for r in group if r["status"] == "ok"]
-        acc = _spread([(r.get("metrics") or {}).get("test_accuracy") for r in ok])
-        fit = _spread([(r.get("timing") or {}).get("fit_seconds") for r in ok])
-        if ok and math.isfinite(acc[0]) and math.isfinite(fit[0]):
-            points.append((backend, acc, fit))
+def plot_accuracy_vs_time(summaries: list[GroupSummary], path: Path,
+                          colours: dict[str, str] | None = None) -> Path:
+    colours = colours or palette(s.backend for s in summaries)
+    task, recipe = summaries[0].task, summaries[0].recipe
+    points = [s for s in summaries if s.ok and math.isfinite(s.accuracy.mean)
+              and math.isfinite(s.times.fit.mean)]
     fig, ax = plt.subplots(figsize=SMALL_SIZE, layout="constrained")
-    scale, unit = _seconds_label(p[2][2] for p in points)
-    for backend, (a, a_lo, a_hi), (f, f_lo, f_hi) in points:
-        ax.errorbar([f * scale], [a], xerr=[[(f - f_lo) * scale], [(f_hi - f) * scale]],
-                    yerr=[[a - a_lo], [a_hi - a]], fmt=backend_marker(backend), ms=7,
-                    color=colours[backend], capsize=3, label=backend, clip_on=False)
-    times = [p[2][1] for p in points] + [p[2][2] for p in points]
-    times = [t for t in times if t > 0]
+    scale, unit = _seconds_label(s.times.fit.high for s in points)
+    for s in points:
+        a, f = s.accuracy, s.times.fit
+        ax.errorbar([f.mean * scale], [a.mean],
+                    xerr=[[(f.mean - f.low) * scale], [(f.high - f.mean) * scale]],
+                    yerr=[[a.mean - a.low], [a.high - a.mean]], fmt=backend_marker(s.backend),
+                    ms=7, color=colours[s.backend], capsize=3, label=s.backend, clip_on=False)
+    times = [t for s in points for t in (s.times.fit.low, s.times.fit.high) if t > 0]
     if times and max(times) / min(times) > 10:
         ax.set_xscale("log")
         _plain_numbers(ax.xaxis, label_2_and_5=max(times) / min(times) < 100)
     ax.set_xlabel(f"fit time ({unit})")
     ax.set_ylabel("test accuracy")
-    _accuracy_axis(ax, min((p[1][1] for p in points), default=0.0))
+    _accuracy_axis(ax, min((s.accuracy.low for s in points), default=0.0))
     ax.grid(True, alpha=0.3)
     ax.tick_params(labelsize=8)
     if points:
@@ -292,67 +203,71 @@ def plot_accuracy_vs_time(task: str, recipe: str, records: list[dict[str, Any]],
         ax.margins(x=0.15)
     ax.set_title(f"{task} / {recipe}: accuracy vs fit time\n"
                  "(seed mean; bars = min..max over seeds)", fontsize=9.5)
-    _footnote(fig, _missing_note(groups))
+    _footnote(fig, missing_note(summaries))
     return _save(fig, path)
 
 
-def plot_epoch_time(task: str, recipe: str, records: list[dict[str, Any]], path: Path,
+def plot_epoch_time(summaries: list[GroupSummary], path: Path,
                     colours: dict[str, str] | None = None) -> Path:
-    groups = _by_backend(records)
-    colours = colours or palette(groups)
-    bars = []
-    for backend, group in groups.items():
-        spread = _spread([(r.get("timing") or {}).get("steady_epoch_seconds") for r in group
-                          if r["status"] == "ok"])
-        if math.isfinite(spread[0]):
-            bars.append((backend, spread))
+    colours = colours or palette(s.backend for s in summaries)
+    task, recipe = summaries[0].task, summaries[0].recipe
+    bars = [s for s in summaries if s.ok and math.isfinite(s.times.steady_epoch.mean)]
     height = max(SMALL_SIZE[1], 1.3 + 0.35 * len(bars))
     fig, ax = plt.subplots(figsize=(SMALL_SIZE[0], height), layout="constrained")
-    scale, unit = _seconds_label(b[1][2] for b in bars)
-    names = [b[0] for b in bars]
-    means = np.array([b[1][0] for b in bars]) * scale
-    err = np.array([[b[1][0] - b[1][1], b[1][2] - b[1][0]] for b in bars]).T * scale \
+    scale, unit = _seconds_label(s.times.steady_epoch.high for s in bars)
+    steady = [s.times.steady_epoch for s in bars]
+    means = np.array([t.mean for t in steady]) * scale
+    err = np.array([[t.mean - t.low, t.high - t.mean] for t in steady]).T * scale \
         if bars else None
-    ax.barh(range(len(bars)), means, xerr=err, color=[colours[n] for n in names],
+    ax.barh(range(len(bars)), means, xerr=err, color=[colours[s.backend] for s in bars],
             capsize=3, height=0.6, error_kw={"elinewidth": 1})
-    ax.set_yticks(range(len(bars)), names)
+    ax.set_yticks(range(len(bars)), [s.backend for s in bars])
     pad = max(0.0, (3 - len(bars)) / 2)  # a lone bar stays bar-shaped
     ax.set_ylim(len(bars) - 0.5 + pad, -0.5 - pad)
     positive = [m for m in means if m > 0]
     if positive and max(positive) / min(positive) > 30:
         ax.set_xscale("log")
-    for i, (_, spread) in enumerate(bars):
-        ax.annotate(format_seconds(spread[0]), (spread[2] * scale, i), xytext=(4, 0),
+    for i, t in enumerate(steady):
+        ax.annotate(format_seconds(t.mean), (t.high * scale, i), xytext=(4, 0),
                     textcoords="offset points", va="center", fontsize=8)
     ax.margins(x=0.25)
     ax.set_xlabel(f"steady-epoch time ({unit}, median epoch after the first)")
     _plain_numbers(ax.xaxis)
     ax.grid(True, axis="x", alpha=0.3)
     ax.tick_params(labelsize=8)
-    over = "seeds x repeats" if any(repeat_of(r) for r in records) else "seeds"
-    ax.set_title(f"{task} / {recipe}: time per epoch\n(mean over {over}; bars = min..max)"
-                 if over != "seeds" else
-                 f"{task} / {recipe}: time per epoch\n(seed mean; bars = min..max over seeds)",
-                 fontsize=9.5)
+    if any(s.repeats > 1 for s in summaries):
+        ax.set_title(f"{task} / {recipe}: time per epoch\n(mean over seeds x repeats; "
+                     "bars = min..max)", fontsize=9.5)
+    else:
+        ax.set_title(f"{task} / {recipe}: time per epoch\n(seed mean; bars = min..max over "
+                     "seeds)", fontsize=9.5)
     if not bars:
         ax.text(0.5, 0.5, "no ok run", ha="center", va="center", transform=ax.transAxes)
-    _footnote(fig, _missing_note(groups))
+    _footnote(fig, missing_note(summaries))
     return _save(fig, path)
 
 
-PLOTTERS = {"curves": plot_curves, "accuracy_vs_time": plot_accuracy_vs_time,
-            "epoch_time": plot_epoch_time}
+PLOTTERS = ("curves", "accuracy_vs_time", "epoch_time")
 
 
-def plot_group(task: str, recipe: str, records: list[dict[str, Any]], plots_dir: Path,
-               colours: dict[str, str] | None = None,
-               protocol: str | None = None) -> dict[str, Path]:
-    """Every plot of one task x recipe; returns {kind: path}. `protocol` (the task's) names
-    what the validation curve measures."""
+def task_protocol(task: str) -> str | None:
+    """The task's evaluation protocol from the registry; None for a task it does not know."""
+    try:
+        from tasks.registry import get_task
+
+        return get_task(task).protocol
+    except (KeyError, ImportError, AttributeError, ValueError):
+        return None
+
+
+def plot_group(summaries: list[GroupSummary], plots_dir: Path,
+               colours: dict[str, str] | None = None) -> dict[str, Path]:
+    """Every plot of one task x recipe (the summaries of its backends); {kind: path}."""
     plots_dir.mkdir(parents=True, exist_ok=True)
-    colours = colours or palette(r["backend"] for r in records)
+    task, recipe = summaries[0].task, summaries[0].recipe
+    colours = colours or palette(s.backend for s in summaries)
     paths = {kind: plots_dir / plot_name(task, recipe, kind) for kind in PLOTTERS}
-    plot_curves(task, recipe, records, paths["curves"], colours, protocol)
-    plot_accuracy_vs_time(task, recipe, records, paths["accuracy_vs_time"], colours)
-    plot_epoch_time(task, recipe, records, paths["epoch_time"], colours)
+    plot_curves(summaries, paths["curves"], colours, task_protocol(task))
+    plot_accuracy_vs_time(summaries, paths["accuracy_vs_time"], colours)
+    plot_epoch_time(summaries, paths["epoch_time"], colours)
     return paths

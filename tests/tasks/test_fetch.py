@@ -33,7 +33,7 @@ def test_registry_and_list_read_no_data(tmp_path):
     # Every task and recipe is listed with an empty data directory, offline, and nothing is
     # read or imported for the data.
     code = ("import sys\n"
-            "from bench.cli import list_data\n"
+            "from bench.cli.tools import list_data\n"
             "data = list_data()\n"
             "import tasks.mnist as m, tasks.german_credit as g\n"
             "assert m._read_split.cache_info().currsize == 0\n"

@@ -6,17 +6,15 @@ import base64
 import html
 from pathlib import Path
 
-import pandas as pd
-
+from bench.present.colours import palette
+from bench.present.format import percent
 from bench.present.report.build import (
     LEFT_COLUMNS,
     PLOT_TITLES,
     READING_GUIDE_MD,
     Report,
-    all_ok,
+    Table,
     anchor,
-    missing_runs,
-    percent,
 )
 
 CSS = """
@@ -49,16 +47,15 @@ def _swatch(colour: str) -> str:
     return f'<span class="swatch" style="background:{colour}"></span>'
 
 
-def _html_table(frame: pd.DataFrame, colours: dict[str, str] | None = None,
-                bad_rows: list[bool] | None = None) -> str:
+def _html_table(table: Table, colours: dict[str, str] | None = None) -> str:
     """A table; backend names (cells of the backend column, or column headers) get their
-    plot colour as a swatch, and rows marked False in `bad_rows` are tinted."""
+    plot colour as a swatch, and rows not all ok (`table.ok`) are tinted."""
     colours = colours or {}
-    columns = list(frame.columns)
+    columns = table.columns
     head = "".join(f"<th>{_swatch(colours[c]) if c in colours else ''}{html.escape(str(c))}</th>"
                    for c in columns)
     body = []
-    for i, values in enumerate(frame.itertuples(index=False)):
+    for i, values in enumerate(table.rows):
         cells = []
         for column, value in zip(columns, values):
             text = html.escape(str(value))
@@ -67,7 +64,7 @@ def _html_table(frame: pd.DataFrame, colours: dict[str, str] | None = None,
             css = column if column in ("notes", "runs") else \
                 "" if column in LEFT_COLUMNS else "num"
             cells.append(f'<td class="{css}">{text}</td>' if css else f"<td>{text}</td>")
-        row_class = ' class="bad"' if bad_rows is not None and not bad_rows[i] else ""
+        row_class = ' class="bad"' if table.ok is not None and not table.ok[i] else ""
         body.append(f"<tr{row_class}>{''.join(cells)}</tr>")
     return (f'<div class="wrap"><table class="data"><thead><tr>{head}</tr></thead>'
             f"<tbody>{''.join(body)}</tbody></table></div>")
@@ -78,12 +75,8 @@ def _data_uri(path: Path) -> str:
 
 
 def render_html(report: Report) -> str:
-    from bench.present.plots import palette
-
-    run = report.run
-    colours = palette([r["backend"] for r in run.records]
-                      + list(missing_runs(run)["backend"]))
-    title = f"nnbench report — {run.path.name}"
+    colours = palette(report.backends)
+    title = report.title
     parts = [f"<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">"
              f"<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">"
              f"<title>{html.escape(title)}</title><style>{CSS}</style></head><body>",
@@ -108,7 +101,7 @@ def render_html(report: Report) -> str:
             facts.append(f"target accuracy {percent(group.target)}")
         if facts:
             parts.append(f'<p class="spec">{html.escape("; ".join(facts))}</p>')
-        parts.append(_html_table(group.table, colours, all_ok(group.table)))
+        parts.append(_html_table(group.table, colours))
         if group.plots:
             figures = []
             for kind, path in group.plots.items():

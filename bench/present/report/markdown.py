@@ -1,58 +1,78 @@
-"""report.md: the run's tables and plot links in Markdown, short enough for a PR comment."""
+"""report.md: the run's tables and plot links in Markdown, short enough for a PR comment.
+
+Cells are collapsed to one line with `|` and `\\` escaped, so no value breaks a table; names
+(tasks, recipes, backends: a suite file may choose them) also have Markdown's inline markup
+characters escaped, so they show literally in tables and headings.
+"""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
-import pandas as pd
-
+from bench.present.format import percent
 from bench.present.report.build import (
     LEFT_COLUMNS,
     MD_NOTE_CHARS,
     PLOT_TITLES,
-    PLOTS_DIR,
     READING_GUIDE_MD,
     Report,
-    percent,
+    Table,
 )
+from bench.results.rundir import PLOTS_DIR
+
+#: the columns whose cells are names
+NAME_COLUMNS = {"task", "recipe", "backend"}
 
 
-def _md_cell(value: Any, limit: int | None = None) -> str:
+def md_cell(value: Any, limit: int | None = None) -> str:
     text = " ".join(str(value).split())
     if limit and len(text) > limit:
         text = text[:limit - 1] + "…"
     return text.replace("\\", "\\\\").replace("|", "\\|") or " "
 
 
-def frame_to_markdown(frame: pd.DataFrame, note_limit: int | None = MD_NOTE_CHARS) -> str:
-    columns = list(frame.columns)
-    lines = ["| " + " | ".join(_md_cell(c) for c in columns) + " |",
-             "| " + " | ".join("---" if c in LEFT_COLUMNS else "---:" for c in columns) + " |"]
-    for values in frame.itertuples(index=False):
-        lines.append("| " + " | ".join(
-            _md_cell(v, note_limit if c == "notes" else None)
-            for c, v in zip(columns, values)) + " |")
+def md_name(name: Any) -> str:
+    """A name shown literally: one line, Markdown's inline markup characters escaped."""
+    return re.sub(r"([\\`*_\[\]<>#|~!])", r"\\\1", " ".join(str(name).split())) or " "
+
+
+def table_markdown(table: Table, names: set[str] = frozenset(),
+                   note_limit: int | None = MD_NOTE_CHARS) -> str:
+    """`table` in Markdown; columns in `names` (and column headings that are names) shown
+    literally."""
+    def cell(column: str, value: Any) -> str:
+        if column in NAME_COLUMNS or column in names:
+            return md_name(value)
+        return md_cell(value, note_limit if column == "notes" else None)
+
+    lines = ["| " + " | ".join(md_name(c) if c in names else md_cell(c)
+                               for c in table.columns) + " |",
+             "| " + " | ".join("---" if c in LEFT_COLUMNS else "---:"
+                               for c in table.columns) + " |"]
+    for row in table.rows:
+        lines.append("| " + " | ".join(cell(c, v) for c, v in zip(table.columns, row)) + " |")
     return "\n".join(lines)
 
 
 def render_markdown(report: Report) -> str:
-    run = report.run
-    out = [f"# nnbench report — {run.path.name}", ""]
-    out += [f"- **{label}**: {_md_cell(text)}" for label, text in report.provenance]
+    backends = set(report.backends)
+    out = [f"# {md_cell(report.title)}", ""]
+    out += [f"- **{label}**: {md_cell(text)}" for label, text in report.provenance]
     out += [f"- **Report written**: {report.written_at} by `nnbench report`", ""]
     for warning in report.warnings:
-        out += [f"> **Note:** {_md_cell(warning)}", ""]
-    out += ["## Test accuracy (mean ± 95% CI over seeds)", "", frame_to_markdown(report.accuracy),
-            "", f"## {report.epoch_time_title}", "",
-            frame_to_markdown(report.epoch_time), ""]
+        out += [f"> **Note:** {md_cell(warning)}", ""]
+    out += ["## Test accuracy (mean ± 95% CI over seeds)", "",
+            table_markdown(report.accuracy, backends), "", f"## {report.epoch_time_title}", "",
+            table_markdown(report.epoch_time, backends), ""]
     for group in report.groups:
-        out += [f"## {group.task} / {group.recipe}", ""]
+        out += [f"## {md_name(group.task)} / {md_name(group.recipe)}", ""]
         facts = [group.spec] if group.spec else []
         if group.target is not None:
             facts.append(f"target accuracy {percent(group.target)}")
         if facts:
-            out += [_md_cell("; ".join(facts)), ""]
-        out += [frame_to_markdown(group.table), ""]
+            out += [md_cell("; ".join(facts)), ""]
+        out += [table_markdown(group.table), ""]
         if group.plots:
             links = [f"[{PLOT_TITLES[k]}]({PLOTS_DIR}/{p.name})" for k, p in group.plots.items()]
             out += ["Plots: " + " · ".join(links), ""]

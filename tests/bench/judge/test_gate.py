@@ -7,16 +7,24 @@ from pathlib import Path
 
 import pytest
 
+from bench.execution.records import Record
 from bench.judge import gate
-from bench.judge.baseline import SCHEMA, load_baseline, update_baseline
-from bench.results.records import append_record, new_record
+from bench.judge.baseline import (
+    SCHEMA,
+    Baseline,
+    BaselineEntry,
+    BaselineError,
+    load_baseline,
+    update_baseline,
+)
+from bench.results.rundir import RunDir
 from tests.cli import nnbench
 
 
 def entry(mean, std, n=5, statuses=None):
     statuses = statuses or {"ok": n}
-    return {"mean": mean, "std": std, "n": n, "runs": sum(statuses.values()),
-            "statuses": statuses}
+    return BaselineEntry(mean=mean, std=std, n=n, runs=sum(statuses.values()),
+                         statuses=statuses)
 
 
 def test_zero_variance_entry_uses_the_floor():
@@ -44,22 +52,21 @@ def test_worse_status_missing_and_new_entries():
     assert gate.judge("k", entry(0.9, 0.0), None).outcome == "missing"
     new = gate.judge("k", None, entry(0.9, 0.0))
     assert new.outcome == "new" and not new.failed
-    verdicts = gate.check({"entries": {"a": entry(1, 0), "b": entry(1, 0)}},
+    verdicts = gate.check(Baseline({"a": entry(1, 0), "b": entry(1, 0)}),
                           {"b": entry(1, 0), "c": entry(1, 0)})
     assert [(v.key, v.outcome) for v in verdicts] == [("a", "missing"), ("b", "ok"),
                                                       ("c", "new")]
 
 
 def write_run(path: Path, accuracies: dict[str, list[float]]) -> Path:
-    path.mkdir(parents=True)
+    rundir = RunDir.create(path)
     for key, values in accuracies.items():
         task, recipe, backend = key.split("/")
         for seed, acc in enumerate(values):
-            record = new_record({"run_id": f"{key}/{seed}", "task": task, "recipe": recipe,
-                                 "backend": backend, "seed": seed, "net": {}, "train": {}})
-            record.update(status="ok", metrics={"test_accuracy": acc},
-                          env={"framework": backend, "framework_version": "1"})
-            append_record(path / "runs.jsonl", record)
+            rundir.append(Record(run_id=f"{key}/{seed}", task=task, recipe=recipe,
+                                 backend=backend, seed=seed, net={}, train={}, status="ok",
+                                 metrics={"test_accuracy": acc},
+                                 env={"framework": backend, "framework_version": "1"}))
     return path
 
 
@@ -69,17 +76,17 @@ def test_baseline_update_merges_and_keeps_other_entries(tmp_path):
                                                "and/modern/numpy": [1, 1, 1]}), path)
     data, keys = update_baseline(write_run(tmp_path / "b", {"xor/modern/numpy": [1, .75, 1]}),
                                  path)
-    assert keys == ["xor/modern/numpy"] and set(data["entries"]) == {"and/modern/numpy",
-                                                                     "xor/modern/numpy"}
-    xor = load_baseline(path)["entries"]["xor/modern/numpy"]
-    assert xor["n"] == 3 and xor["mean"] == pytest.approx(2.75 / 3)
-    assert xor["versions"]["framework_version"] == "1"
+    assert keys == ["xor/modern/numpy"] and set(data.entries) == {"and/modern/numpy",
+                                                                  "xor/modern/numpy"}
+    xor = load_baseline(path).entries["xor/modern/numpy"]
+    assert xor.n == 3 and xor.mean == pytest.approx(2.75 / 3)
+    assert xor.versions["framework_version"] == "1"
     assert json.loads(path.read_text())["schema"] == SCHEMA
 
 
 def test_not_a_baseline_is_refused(tmp_path):
     (tmp_path / "b.json").write_text('{"schema": "other"}')
-    with pytest.raises(ValueError, match="not an nnbench baseline"):
+    with pytest.raises(BaselineError, match="not an nnbench baseline"):
         load_baseline(tmp_path / "b.json")
 
 

@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from bench.results.records import read_records
+from tests.cli import run_records
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.slow
 
 
@@ -27,7 +27,7 @@ def run_suite(out: Path, *args: str) -> dict[tuple[str, str], list[dict]]:
                             timeout=900, env=os.environ.copy())
     assert result.returncode == 0, result.stderr
     groups = defaultdict(list)
-    for record in read_records(out / "runs.jsonl").records:
+    for record in run_records(out).values():
         assert record["status"] == "ok", record["error"]
         groups[record["task"], record["recipe"]].append(record["metrics"]["test_accuracy"])
     return groups

@@ -7,21 +7,20 @@ import math
 import pytest
 
 from bench.cli import main
-from bench.judge.compare import compare_rows
-from bench.results.records import new_record
+from bench.execution.records import Record
+from bench.judge.compare import compare_summaries
 from bench.results.summary import summarize_records
-from tests.bench.report_data import read_jsonl, real_run, several_backends, write_run
+from tests.bench.run_data import read_jsonl, real_run, several_backends, write_run
 
 
 def record(backend, seed, acc, status="ok", steady=0.01, fit=1.0, recipe="modern"):
-    r = new_record({"run_id": f"xor/{recipe}/{backend}/{seed}", "task": "xor", "recipe": recipe,
-                    "backend": backend, "seed": seed, "net": {}, "train": {}})
-    r["status"] = status
+    r = Record(run_id=f"xor/{recipe}/{backend}/{seed}", task="xor", recipe=recipe,
+               backend=backend, seed=seed, net={}, train={}, status=status)
     if status == "ok":
-        r["metrics"] = {"test_accuracy": acc, "train_accuracy": acc}
-        r["timing"].update(fit_seconds=fit, steady_epoch_seconds=steady)
+        r.metrics = {"test_accuracy": acc, "train_accuracy": acc}
+        r.timing.fit_seconds, r.timing.steady_epoch_seconds = fit, steady
     else:
-        r["error"] = "boom"
+        r.error = "boom"
     return r
 
 
@@ -30,7 +29,7 @@ def change(a_accs, b_accs, **b_kwargs):
                           targets=lambda task: None)
     b = summarize_records([record("numpy", i, v, **b_kwargs) for i, v in enumerate(b_accs)],
                           targets=lambda task: None)
-    (c,) = compare_rows(a, b)
+    (c,) = compare_summaries(a, b)
     return c
 
 
@@ -70,7 +69,7 @@ def test_losing_every_seed_is_flagged_and_explained():
 def test_combinations_on_one_side_only_are_listed():
     a = summarize_records([record("numpy", 0, 1.0)], targets=lambda task: None)
     b = summarize_records([record("torch", 0, 1.0)], targets=lambda task: None)
-    notes = {c.backend: c.note for c in compare_rows(a, b)}
+    notes = {c.backend: c.note for c in compare_summaries(a, b)}
     assert notes == {"numpy": "only in A (gone from B)", "torch": "only in B (new)"}
 
 

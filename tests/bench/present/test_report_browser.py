@@ -15,8 +15,9 @@ import subprocess
 
 import pytest
 
-from bench.present.report.build import REPORT_HTML, write_report
-from tests.bench.report_data import real_run, several_backends
+from bench.present.report.write import write_report
+from bench.results.rundir import REPORT_HTML, RunDir
+from tests.bench.run_data import real_run, several_backends
 
 pytestmark = pytest.mark.slow
 
@@ -56,9 +57,9 @@ def browser() -> str:
 def test_report_html_renders_in_headless_chromium(tmp_path_factory, tmp_path):
     chromium = browser()
     out = several_backends(real_run(tmp_path_factory), tmp_path / "run")
-    report, files = write_report(out)
+    report, files = write_report(RunDir(out))
     page = tmp_path / "checked.html"
-    page.write_text(files["html"].read_text().replace("</body>", CHECK + "</body>"))
+    page.write_text(files.html.read_text().replace("</body>", CHECK + "</body>"))
     result = subprocess.run(
         [chromium, *FLAGS, f"--user-data-dir={tmp_path / 'profile'}",
          "--virtual-time-budget=15000", "--dump-dom", page.as_uri()],
@@ -70,6 +71,6 @@ def test_report_html_renders_in_headless_chromium(tmp_path_factory, tmp_path):
     assert check["images"] == 3 * groups and check["broken"] == []
     assert all(width >= 300 for width in check["widths"])
     assert check["tables"] == 2 + groups  # two headline tables and one per task x recipe
-    assert check["rows"][0] == len(report.accuracy) and all(n > 0 for n in check["rows"])
+    assert check["rows"][0] == len(report.accuracy.rows) and all(n > 0 for n in check["rows"])
     assert check["fetched"] == []  # self-contained: nothing loaded from disk or network
     assert (out / REPORT_HTML).stat().st_size < 2_000_000

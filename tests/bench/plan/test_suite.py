@@ -1,7 +1,7 @@
 import pytest
 
-from bench.plan.suite import Suite, SuiteError, load_suite, plan_runs, suite_from_toml
-from tasks.registry import get_task
+from bench.plan.planner import plan_runs
+from bench.plan.suite import Suite, SuiteError, load_suite, suite_from_toml
 
 
 def test_builtin_suites_load():
@@ -17,32 +17,32 @@ def test_builtin_suites_load():
 
 def test_plan_is_seed_major_so_backends_interleave():
     suite = Suite(tasks=("xor",), seeds=2)
-    runs = plan_runs(suite, ["xor"], ["numpy", "other"], get_task)
-    assert [r["seed"] for r in runs[:6]] == [0] * 6 and runs[6]["seed"] == 1
-    assert [r["backend"] for r in runs[:2]] == ["numpy", "other"]
-    assert {r["recipe"] for r in runs} == {"perceptron", "course", "modern"}
-    assert runs[0]["run_id"] == "xor/perceptron/numpy/0"
-    assert all(r["train"]["seed"] == r["seed"] for r in runs)
+    runs = plan_runs(suite, ["xor"], ["numpy", "other"])
+    assert [r.seed for r in runs[:6]] == [0] * 6 and runs[6].seed == 1
+    assert [r.backend for r in runs[:2]] == ["numpy", "other"]
+    assert {r.recipe for r in runs} == {"perceptron", "course", "modern"}
+    assert runs[0].run_id == "xor/perceptron/numpy/0"
+    assert all(r.train.seed == r.seed for r in runs)
 
 
 def test_epochs_override_and_skip():
     suite = Suite(epochs=3, skip=("xor/course", "xor/modern/numpy"))
-    runs = plan_runs(suite, ["xor"], ["numpy"], get_task)
-    assert {r["recipe"] for r in runs} == {"perceptron"}
-    assert all(r["train"]["epochs"] == 3 for r in runs)
+    runs = plan_runs(suite, ["xor"], ["numpy"])
+    assert {r.recipe for r in runs} == {"perceptron"}
+    assert all(r.train.epochs == 3 for r in runs)
 
 
 def test_skip_patterns_take_wildcards():
     suite = Suite(skip=("*/course/slow",))
-    runs = plan_runs(suite, ["xor", "and"], ["numpy", "slow"], get_task)
-    assert not [r for r in runs if r["recipe"] == "course" and r["backend"] == "slow"]
-    assert [r for r in runs if r["recipe"] == "modern" and r["backend"] == "slow"]
+    runs = plan_runs(suite, ["xor", "and"], ["numpy", "slow"])
+    assert not [r for r in runs if r.recipe == "course" and r.backend == "slow"]
+    assert [r for r in runs if r.recipe == "modern" and r.backend == "slow"]
 
 
 def test_budgets_set_the_training_time_budget_of_matching_runs():
     suite = suite_from_toml('[budgets]\n"xor/*/slow" = 30\n"*/*/*" = 600\n', "inline")
-    runs = plan_runs(suite, ["xor", "and"], ["numpy", "slow"], get_task)
-    budget = {r["run_id"]: r["train"]["time_budget"] for r in runs}
+    runs = plan_runs(suite, ["xor", "and"], ["numpy", "slow"])
+    budget = {r.run_id: r.train.time_budget for r in runs}
     assert budget["xor/modern/slow/0"] == 30 and budget["xor/course/slow/0"] == 30
     assert budget["xor/modern/numpy/0"] == 600 and budget["and/modern/slow/0"] == 600
 
@@ -62,10 +62,10 @@ lr = 0.05
 batch_size = "full"
 epochs = 4
 """, "inline")
-    runs = plan_runs(suite, suite.tasks, ["numpy"], get_task)
-    layers = {r["task"]: r["net"]["layers"] for r in runs}
+    runs = plan_runs(suite, suite.tasks, ["numpy"])
+    layers = {r.task: list(r.net.layers) for r in runs}
     assert layers == {"xor": [2, 5, 1], "credit-risk": [4, 5, 3]}
-    assert runs[0]["train"]["batch_size"] is None and runs[0]["train"]["epochs"] == 4
+    assert runs[0].train.batch_size is None and runs[0].train.epochs == 4
 
 
 @pytest.mark.parametrize("text, fragment", [
@@ -89,12 +89,12 @@ def test_bad_suite_files_say_what_is_wrong(text, fragment):
 def test_bad_custom_recipe_values_name_the_recipe():
     suite = suite_from_toml("[recipe.r]\nhidden = [3]\nlr = -1", "x")
     with pytest.raises(SuiteError, match=r"\[recipe.r\].*lr=-1"):
-        plan_runs(suite, ["xor"], ["numpy"], get_task)
+        plan_runs(suite, ["xor"], ["numpy"])
 
 
 def test_a_recipe_no_task_offers_is_refused_with_the_offered_names():
     with pytest.raises(SuiteError, match="perceptron.*not offered.*course, modern"):
-        plan_runs(Suite(recipes=("perceptron",)), ["digits"], ["numpy"], get_task)
+        plan_runs(Suite(recipes=("perceptron",)), ["digits"], ["numpy"])
 
 
 def test_missing_suite_file():
@@ -103,24 +103,24 @@ def test_missing_suite_file():
 
 
 def test_repeats_run_the_whole_seed_major_plan_again_with_suffixed_ids():
-    once = plan_runs(Suite(seeds=2, recipes=("modern",)), ["xor"], ["numpy", "other"], get_task)
-    runs = plan_runs(Suite(seeds=2, recipes=("modern",), repeat=3), ["xor"], ["numpy", "other"],
-                     get_task)
+    once = plan_runs(Suite(seeds=2, recipes=("modern",)), ["xor"], ["numpy", "other"])
+    runs = plan_runs(Suite(seeds=2, recipes=("modern",), repeat=3), ["xor"], ["numpy", "other"])
     assert len(runs) == 3 * len(once) == 12
     # repeat-major: every seed and backend once, then all of them again
-    assert [r["repeat"] for r in runs] == [0] * 4 + [1] * 4 + [2] * 4
-    assert [(r["seed"], r["backend"]) for r in runs[:4]] == \
+    assert [r.repeat for r in runs] == [0] * 4 + [1] * 4 + [2] * 4
+    assert [(r.seed, r.backend) for r in runs[:4]] == \
         [(0, "numpy"), (0, "other"), (1, "numpy"), (1, "other")]
-    assert [r["run_id"] for r in runs[4:6]] == ["xor/modern/numpy/0/r1", "xor/modern/other/0/r1"]
-    assert len({r["run_id"] for r in runs}) == 12
+    assert [r.run_id for r in runs[4:6]] == ["xor/modern/numpy/0/r1", "xor/modern/other/0/r1"]
+    assert len({r.run_id for r in runs}) == 12
     # the same run in every repeat: only the id and the repeat index differ
-    strip = [{k: v for k, v in r.items() if k not in ("run_id", "repeat")} for r in runs]
+    strip = [{k: v for k, v in r.to_dict().items() if k not in ("run_id", "repeat")}
+             for r in runs]
     assert strip[:4] == strip[4:8] == strip[8:]
 
 
 def test_without_repeats_run_ids_keep_their_old_form():
-    runs = plan_runs(Suite(seeds=1, recipes=("modern",)), ["xor"], ["numpy"], get_task)
-    assert [(r["run_id"], r["repeat"]) for r in runs] == [("xor/modern/numpy/0", 0)]
+    runs = plan_runs(Suite(seeds=1, recipes=("modern",)), ["xor"], ["numpy"])
+    assert [(r.run_id, r.repeat) for r in runs] == [("xor/modern/numpy/0", 0)]
 
 
 def test_repeat_is_a_suite_key_and_must_be_positive():

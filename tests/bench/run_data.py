@@ -1,10 +1,10 @@
 """Run directories for the report and compare tests.
 
 `real_run` runs the real command line once per test session (NumPy backend, xor, every recipe,
-2 seeds). `several_backends` copies those records under other backend names with changed
-accuracies and times, and adds every kind of non-ok outcome, a task the registry does not know
-and a planned run that never produced a record: the report must not care which framework a
-record came from.
+2 seeds). `several_backends` copies those records (and their planned runs) under other backend
+names with changed accuracies and times, and adds every kind of non-ok outcome, a task the
+registry does not know and a planned run that never produced a record: the report must not
+care which framework a record came from.
 """
 
 from __future__ import annotations
@@ -46,6 +46,13 @@ def write_run(out: Path, records: list[dict], plan: dict | None) -> Path:
     if plan is not None:
         (out / "plan.json").write_text(json.dumps(plan))
     return out
+
+
+def as_planned(run: dict, **changes) -> dict:
+    """A copy of a planned run of plan.json under other names (its run id to match)."""
+    run = {**copy.deepcopy(run), **changes}
+    run["run_id"] = "/".join([run["task"], run["recipe"], run["backend"], str(run["seed"])])
+    return run
 
 
 def as_backend(record: dict, backend: str, time_factor: float) -> dict:
@@ -99,6 +106,9 @@ def several_backends(real: Path, out: Path) -> Path:
     mystery.update(task="mystery", run_id="mystery/modern/numpy/0")
     records.append(mystery)
     plan = json.loads((real / "plan.json").read_text())
-    plan["runs"].append({"run_id": "xor/modern/jax/0", "task": "xor", "recipe": "modern",
-                         "backend": "jax", "seed": 0})
+    planned = plan["runs"]
+    plan["runs"] = [as_planned(p, backend=b) for b in ("numpy", "torch", "keras", "zzfw")
+                    for p in planned]
+    modern = next(p for p in planned if p["recipe"] == "modern" and p["seed"] == 0)
+    plan["runs"] += [as_planned(modern, task="mystery"), as_planned(modern, backend="jax")]
     return write_run(out, records, plan)

@@ -13,14 +13,13 @@ from pathlib import Path
 import pytest
 
 from backends.registry import BACKENDS
-from bench.results.records import read_records
-from tests.cli import ROOT, nnbench
+from tests.cli import ROOT, nnbench, recorded_ids, run_records, unreadable_lines
 
 FAULT = {"NNBENCH_EXTRA_BACKENDS": "fault=tests.backends.fault_backend:FaultModel"}
 
 
 def records(out: Path) -> dict[str, dict]:
-    return {r["run_id"]: r for r in read_records(out / "runs.jsonl").records}
+    return run_records(out)
 
 
 def test_list_json_names_tasks_recipes_and_backends():
@@ -127,7 +126,7 @@ def test_resume_runs_only_what_is_missing_and_refuses_another_suite(tmp_path):
     assert again.returncode == 0, again.stderr
     assert "1 run(s) of 2" in again.stdout and "half-written last line" in again.stdout
     assert (out / "runs.jsonl.torn").read_text().strip() == lines[-1][:25]
-    assert read_records(out / "runs.jsonl").bad_lines == []
+    assert unreadable_lines(out) == []
     assert sorted(records(out)) == ["xor/modern/numpy/0", "xor/modern/numpy/1"]
     other = nnbench("run", "--tasks", "xor", "--recipe", "modern", "--backends", "numpy",
                     "--seeds", "3", "--out", str(out), "--resume")
@@ -160,7 +159,7 @@ def test_interrupt_keeps_finished_records_and_says_how_to_resume(tmp_path):
     done = records(out)
     assert 1 <= len(done) < 4 and all(r["status"] == "ok" for r in done.values())
     assert "--resume --out" in stdout
-    assert read_records(out / "runs.jsonl").bad_lines == []
+    assert unreadable_lines(out) == []
 
 
 BROKEN = {"NNBENCH_EXTRA_TASKS": ",".join(
@@ -265,7 +264,7 @@ def test_ctrl_c_behaves_like_sigterm_and_resume_completes_without_duplicates(tmp
     resumed = nnbench(*SLOW_SUITE, "--out", str(out), "--resume",
                       env={**FAULT, "NNBENCH_FAULT": ""})
     assert resumed.returncode == 0, resumed.stderr
-    ids = [r["run_id"] for r in read_records(out / "runs.jsonl").records]
+    ids = recorded_ids(out)
     assert sorted(ids) == [f"xor/modern/fault/{s}" for s in range(4)]  # none twice, none lost
 
 
@@ -275,7 +274,8 @@ def test_repeats_peak_and_throughput_end_to_end(tmp_path):
                      "--seeds", "1", "--repeat", "2", "--epochs", "5", "--threads", "1",
                      "--out", str(out))
     assert result.returncode == 0, result.stderr
-    assert "(1 seed(s) x 2 repeats)" in result.stdout and "float32 matmul peak:" in result.stdout
+    assert "(1 seed x 2 repeats), 1 thread each" in result.stdout
+    assert "float32 matmul peak:" in result.stdout
     recs = records(out)
     assert sorted(recs) == ["xor/modern/numpy/0/r0", "xor/modern/numpy/0/r1"]
     assert [recs[i]["repeat"] for i in sorted(recs)] == [0, 1]

@@ -13,18 +13,16 @@ from PIL import Image
 from scipy import stats
 
 from bench.cli import main
-from bench.present import plots
-from bench.present.report.build import (
-    REPORT_HTML,
-    REPORT_MD,
-    build_report,
-    format_seconds,
-    load_run,
-    write_report,
-)
+from bench.execution.records import History, Record
+from bench.present import colours, plots
+from bench.present.format import seconds as format_seconds
+from bench.present.report.build import build_report
 from bench.present.report.markdown import render_markdown
-from bench.results.summary import COLUMNS, summarize_records, time_to_target
-from tests.bench.report_data import (
+from bench.present.report.write import write_report
+from bench.results.rundir import REPORT_HTML, REPORT_MD, RunDir
+from bench.results.summary import summarize_records, time_to_target
+from bench.results.summary_csv import COLUMN_NAMES
+from tests.bench.run_data import (
     PIPE_ERROR,
     TIMEOUT_ERROR,
     UNSUPPORTED,
@@ -46,8 +44,12 @@ def real(tmp_path_factory):
 @pytest.fixture(scope="module")
 def multi(real, tmp_path_factory):
     out = several_backends(real, tmp_path_factory.mktemp("multi") / "run")
-    write_report(out)
+    write_report(RunDir(out))
     return out
+
+
+def load_run(path):
+    return RunDir.open(path).read()
 
 
 def section(markdown: str, task: str, recipe: str) -> str:
@@ -128,15 +130,21 @@ def test_time_to_target_column_only_where_the_task_has_a_target(multi):
     assert row[4] == "not reached (0/2)"  # the perceptron cannot learn XOR
 
 
+def with_history(**history) -> Record:
+    return Record.from_dict({"run_id": "r", "task": "xor", "recipe": "m", "backend": "numpy",
+                             "seed": 0, "status": "failed", "history": history})
+
+
 def test_time_to_target_reads_the_validation_history():
-    record = {"history": {"val_accuracy": [0.5, 1.0, 1.0], "val_epochs": [2, 4, 6],
-                          "epoch_seconds": [1.0, 2.0, 3.0, 4.0, 5.0, 6.0]}}
+    record = with_history(val_accuracy=[0.5, 1.0, 1.0], val_epochs=[2, 4, 6],
+                          epoch_seconds=[1.0, 2.0, 3.0, 4.0, 5.0, 6.0])
     assert time_to_target(record, 1.0) == 10.0   # epochs 1..4
     assert time_to_target(record, 0.5) == 3.0    # reached at the first evaluation, epoch 2
     assert time_to_target(record, None) is None
-    record["history"]["val_accuracy"] = [0.5, 0.75, 0.75]
+    record.history = History(val_accuracy=[0.5, 0.75, 0.75], val_epochs=[2, 4, 6],
+                             epoch_seconds=[1.0] * 6)
     assert time_to_target(record, 1.0) is None
-    every_epoch = {"history": {"val_accuracy": [0.2, 0.96], "epoch_seconds": [0.5, 0.25]}}
+    every_epoch = with_history(val_accuracy=[0.2, 0.96], epoch_seconds=[0.5, 0.25])
     assert time_to_target(every_epoch, 0.95) == 0.75
 
 
@@ -151,7 +159,7 @@ def test_headline_tables_pivot_backends_into_columns(multi):
 def test_summary_csv_keeps_every_old_column_and_adds_the_target(multi):
     with open(multi / "summary.csv") as fh:
         rows = list(csv.DictReader(fh))
-    assert tuple(rows[0]) == COLUMNS
+    assert tuple(rows[0]) == COLUMN_NAMES
     for old in ("task", "recipe", "backend", "runs", "ok", "statuses", "test_accuracy_mean",
                 "test_accuracy_ci95", "fit_seconds_mean", "steady_epoch_seconds_mean", "errors"):
         assert old in rows[0]
@@ -248,28 +256,28 @@ def test_bad_directories_exit_2_with_a_clear_message(tmp_path, capsys, setup, me
 # ------------------------------------------------------------------------- colours
 
 def test_every_backend_keeps_one_colour():
-    assert plots.backend_colour("numpy") == plots.KNOWN_COLOURS["numpy"]
-    colour = plots.backend_colour("my-new-framework")
-    assert colour == plots.backend_colour("my-new-framework")
-    assert colour not in plots.KNOWN_COLOURS.values()
+    assert colours.backend_colour("numpy") == colours.KNOWN_COLOURS["numpy"]
+    colour = colours.backend_colour("my-new-framework")
+    assert colour == colours.backend_colour("my-new-framework")
+    assert colour not in colours.KNOWN_COLOURS.values()
     names = ["numpy", "torch", "keras", "sklearn", "pybrain"] + [f"fw{i}" for i in range(8)]
-    palette = plots.palette(names)
+    palette = colours.palette(names)
     assert len(set(palette.values())) == len(names)  # collisions moved to a free colour
-    assert palette == plots.palette(list(reversed(names)))
-    assert all(palette[n] == plots.KNOWN_COLOURS[n] for n in plots.KNOWN_COLOURS)
+    assert palette == colours.palette(list(reversed(names)))
+    assert all(palette[n] == colours.KNOWN_COLOURS[n] for n in colours.KNOWN_COLOURS)
 
 
 def test_build_report_does_not_care_which_framework_a_record_came_from(multi):
     run = load_run(multi)
     renamed = load_run(multi)
-    for record in renamed.records:
-        record["backend"] = {"numpy": "b1", "torch": "b2"}.get(record["backend"],
-                                                                record["backend"])
+    for record in [*renamed.records, *renamed.missing]:
+        object.__setattr__(record, "backend", {"numpy": "b1", "torch": "b2"}.get(
+            record.backend, record.backend))
     a, b = build_report(run), build_report(renamed)
     for ga, gb in zip(a.groups, b.groups):
-        assert ga.table.drop(columns="backend").equals(gb.table.drop(columns="backend"))
-    assert [r["test_accuracy_mean"] for r in summarize_records(run.records)] == pytest.approx(
-        [r["test_accuracy_mean"] for r in summarize_records(renamed.records)], nan_ok=True)
+        assert [row[1:] for row in ga.table.rows] == [row[1:] for row in gb.table.rows]
+    assert [s.accuracy.mean for s in summarize_records(run.records)] == pytest.approx(
+        [s.accuracy.mean for s in summarize_records(renamed.records)], nan_ok=True)
 
 
 def test_a_directory_without_plan_json_still_reports(real, tmp_path):
@@ -287,7 +295,7 @@ def test_task_metrics_get_their_own_columns_with_intervals(real, tmp_path):
         if record["recipe"] == "modern":
             record["metrics"].update(test_auc=0.8 + 0.1 * record["seed"], majority_accuracy=0.7)
     out = write_run(tmp_path / "run", records, None)
-    write_report(out)
+    write_report(RunDir(out))
     text = section((out / REPORT_MD).read_text(), "xor", "modern")
     header = table_row(text, "backend")
     assert header.index("majority baseline") < header.index("AUC") < header.index("fit")

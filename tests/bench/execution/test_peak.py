@@ -3,7 +3,8 @@
 import math
 import time
 
-from bench.execution.peak import matmul_peak, peak_text, plan_peak
+from bench.execution.peak import Peak, matmul_peak
+from bench.present.format import peak_text
 
 
 def test_the_peak_is_a_positive_rate_measured_quickly():
@@ -21,11 +22,12 @@ def test_the_default_measurement_stays_under_a_second_or_so():
     assert peak.n == 2048 and peak.repeats >= 2
 
 
-def test_plan_peak_reads_what_run_stores_and_ignores_the_rest():
-    stored = matmul_peak(threads=1, n=64, repeats=2).to_dict()
-    assert plan_peak({"peak": stored}) == stored
-    for plan in (None, {}, {"peak": None}, {"peak": {"gflops": 0}}, {"peak": "fast"}):
-        assert plan_peak(plan) is None
-    text = peak_text({**stored, "gflops": 1234.5, "n": 2048, "repeats": 5})
+def test_the_stored_peak_reads_back_and_anything_else_is_no_peak():
+    peak = matmul_peak(threads=1, n=64, repeats=2)
+    assert Peak.from_dict(peak.to_dict()) == peak
+    for stored in (None, {}, {"gflops": 0}, {"gflops": float("nan")}, "fast", {"gflops": True}):
+        assert Peak.from_dict(stored) is None
+    text = peak_text(Peak.from_dict({**peak.to_dict(), "gflops": 1234.5, "n": 2048,
+                                     "repeats": 5}))
     assert text.startswith("1,234.5 GFLOP/s float32 (NumPy matmul 2048x2048, best of 5, "
                            "1 thread")

@@ -1,0 +1,139 @@
+"""The Python API: run a suite and read its results without the command line.
+
+    from bench.api import run_suite, load_runs, load_summaries
+
+    rundir = run_suite("quick", tasks=["xor"], backends=["numpy", "torch"], seeds=3)
+    runs = load_runs(rundir.path)           # pandas DataFrame, one row per run
+    table = load_summaries(rundir.path)     # one row per task x recipe x backend
+
+`run_suite` does what `nnbench run` does (the CLI is a thin layer over `prepare_session` and
+`execute`): plan the suite, create the run directory (or resume one), hold its writer lock,
+measure the matmul peak, run every planned run in its own worker process, and write the
+report. Bad input raises `InputError` (a SuiteError, SpecError, DataError, RunDirError or
+PlanError, each with a message that says what is allowed) before anything is created.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bench.execution.peak import Peak, matmul_peak
+from bench.execution.records import Record
+from bench.execution.runner import Interrupted, Runner
+from bench.plan.planner import plan_suite
+from bench.plan.runs import Plan, PlanError, PlannedRun
+from bench.plan.suite import Suite, SuiteError, load_suite
+from bench.present.report.write import write_report, write_summary
+from bench.results.rundir import RunDir, RunDirError, StoredPlan
+from bench.results.summary import summarize_contents
+from bench.spec import SpecError
+from bench.spec.threads import default_threads
+from tasks.base import DataError
+
+#: every error `run_suite` raises for bad input (the CLI answers them with exit 2)
+InputError = (SuiteError, SpecError, DataError, RunDirError, PlanError)
+
+__all__ = ["Interrupted", "InputError", "Session", "execute", "load_runs", "load_summaries",
+           "prepare_session", "run_suite"]
+
+
+@dataclass
+class Session:
+    """A suite about to run into a run directory (whose lock is held while it lasts)."""
+
+    rundir: RunDir
+    plan: Plan
+    todo: list[PlannedRun]
+    threads: int
+    jobs: int
+    peak: Peak | None
+    suite: Suite
+    notes: list[str] = field(default_factory=list)
+
+
+def resolve_suite(suite: str | Suite = "quick", **overrides) -> Suite:
+    """A built-in suite's name, a TOML file's path or a Suite, with the given overrides
+    (None values are left alone)."""
+    suite = load_suite(suite) if isinstance(suite, str) else suite
+    for key in ("tasks", "backends", "recipes"):
+        if isinstance(overrides.get(key), (list, str)):
+            value = overrides[key]
+            overrides[key] = tuple([value] if isinstance(value, str) else value)
+    return suite.with_overrides(**overrides)
+
+
+@contextlib.contextmanager
+def prepare_session(suite: Suite, out: Path | None = None, resume: bool = False, jobs: int = 1,
+                    command: str = "nnbench run") -> Iterator[Session]:
+    """Plan `suite`, make (or reopen, with `resume`) its run directory and hold its lock for
+    the block. A new directory gets plan.json with the matmul peak measured now."""
+    plan = plan_suite(suite)
+    threads = suite.threads or max(1, default_threads() // jobs)
+    if resume:
+        if out is None:
+            raise RunDirError("--resume needs --out DIR, the directory of the run to continue")
+        rundir = RunDir.open(out) if Path(out).is_dir() else RunDir(out)
+    else:
+        rundir = RunDir.create(out)
+    notes = list(plan.notes)
+    if resume and not rundir.plan_file.exists():
+        raise RunDirError(f"{rundir.path} is not a resumable nnbench run (no plan.json)")
+    with rundir.lock(command) as stale:
+        if stale:
+            notes.append(stale)
+        if resume:
+            todo, repaired = rundir.resume(plan)
+            notes += repaired
+            stored = rundir.read_plan()
+            peak = stored.peak if stored else None
+        else:
+            peak = matmul_peak(threads)
+            rundir.write_plan(StoredPlan(suite.to_dict(), plan, peak))
+            todo = list(plan.runs)
+        yield Session(rundir, plan, todo, threads, jobs, peak, suite, notes)
+
+
+def execute(session: Session, on_start: Callable[[PlannedRun], None] | None = None,
+            on_done: Callable[[Record], None] | None = None) -> list[Record]:
+    """Run the session's remaining runs; Interrupted on Ctrl-C/SIGTERM (records kept)."""
+    runner = Runner(session.rundir.append, session.threads, session.jobs, on_start, on_done)
+    return runner.run_all(session.todo)
+
+
+def run_suite(suite: str | Suite = "quick", *, out: str | Path | None = None,
+              resume: bool = False, jobs: int = 1, report: bool = True,
+              on_done: Callable[[Record], None] | None = None, **overrides) -> RunDir:
+    """Run a suite as `nnbench run` does and return its run directory.
+
+    `overrides` are the suite's fields: tasks, backends, recipes (lists of names), seeds,
+    repeat, epochs, init, threads, timeout. `report=False` skips report.md/html and plots
+    (summary.csv is written either way).
+    """
+    resolved = resolve_suite(suite, **overrides)
+    with prepare_session(resolved, Path(out) if out else None, resume, jobs,
+                         command="bench.api.run_suite") as session:
+        execute(session, on_done=on_done)
+        if report:
+            write_report(session.rundir)
+        else:
+            write_summary(session.rundir, summarize_contents(session.rundir.read()))
+        return session.rundir
+
+
+def load_runs(path: str | Path):
+    """One row per run of a run directory, as a pandas DataFrame (the records that count;
+    columns in `bench.results.frames`)."""
+    from bench.results.frames import runs_frame  # pandas: only when asked for
+
+    return runs_frame(RunDir.open(Path(path)).read().records)
+
+
+def load_summaries(path: str | Path):
+    """One row per task x recipe x backend of a run directory, as a pandas DataFrame
+    (summary.csv's columns, as numbers)."""
+    from bench.results.frames import summaries_frame
+
+    return summaries_frame(summarize_contents(RunDir.open(Path(path)).read()))

@@ -1,0 +1,96 @@
+"""The argument parser of `nnbench` and its subcommands."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from backends.registry import BACKENDS
+from bench.judge import verify as verification
+from bench.judge.baseline import DEFAULT_PATH as DEFAULT_BASELINE
+from bench.plan.runs import INIT_MODES
+from bench.plan.suite import BUILTIN_SUITES
+from tasks.registry import TASKS
+
+
+def positive(kind: type):
+    """An argparse type: a number of `kind` greater than 0."""
+    def parse(text: str):
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+        if value <= 0:
+            raise argparse.ArgumentTypeError(f"{text!r} must be greater than 0")
+        return value
+    return parse
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="nnbench", description="Train the same neural network on several frameworks "
+        "and compare accuracy, loss curves and time.")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    listing = commands.add_parser("list", help="tasks, recipes and backends")
+    listing.add_argument("--json", action="store_true", help="machine-readable output")
+
+    run = commands.add_parser("run", help="run a benchmark suite")
+    run.add_argument("--suite", default="quick",
+                     help=f"built-in suite ({', '.join(BUILTIN_SUITES)}) or a suite TOML file "
+                          "(default: quick)")
+    run.add_argument("--tasks", help=f"comma-separated tasks ({', '.join(TASKS)})")
+    run.add_argument("--backends", help=f"comma-separated backends ({', '.join(BACKENDS)})")
+    run.add_argument("--recipe", help="comma-separated recipes (perceptron, course, modern, "
+                     "or a suite's custom recipes)")
+    run.add_argument("--seeds", type=positive(int), help="seeds per combination (default 3)")
+    run.add_argument("--repeat", type=positive(int),
+                     help="timing repeats: run every task/recipe/backend/seed N times; times "
+                          "are then reported as median (IQR) over the repeats (default 1)")
+    run.add_argument("--epochs", type=positive(int), help="override every recipe's epochs")
+    run.add_argument("--init", choices=INIT_MODES,
+                     help="shared: same initial weights on every backend (default); "
+                          "native: each framework's own initialisers")
+    run.add_argument("--threads", type=positive(int),
+                     help="compute threads per run (default: all cores / jobs)")
+    run.add_argument("--timeout", type=positive(float), help="seconds per run (default 600)")
+    run.add_argument("--jobs", type=positive(int), default=1,
+                     help="runs at a time (default 1)")
+    run.add_argument("--out", type=Path, help="output directory (default: "
+                     "results/runs/<UTC timestamp>)")
+    run.add_argument("--resume", action="store_true",
+                     help="continue the run in --out, running only what is missing")
+
+    report = commands.add_parser("report", help="(re)write DIR/report.md, DIR/report.html, "
+                                 "DIR/plots/ and DIR/summary.csv from DIR/runs.jsonl")
+    report.add_argument("dir", type=Path, metavar="DIR", help="output directory of a run")
+
+    compare = commands.add_parser("compare", help="accuracy and time changes from run A to B")
+    compare.add_argument("dir_a", type=Path, metavar="DIR_A", help="the reference run")
+    compare.add_argument("dir_b", type=Path, metavar="DIR_B", help="the run to compare with it")
+
+    baseline = commands.add_parser("baseline", help="write or update the accuracy baseline "
+                                   "from a run")
+    baseline.add_argument("dir", type=Path, metavar="DIR", help="output directory of a run")
+    baseline.add_argument("--baseline", type=Path, default=DEFAULT_BASELINE,
+                          help=f"baseline file to write or update (default {DEFAULT_BASELINE})")
+
+    check = commands.add_parser("check", help="exit 1 if a run's accuracy regressed against "
+                                "the baseline")
+    check.add_argument("dir", type=Path, metavar="DIR", help="output directory of a run")
+    check.add_argument("--baseline", type=Path, default=DEFAULT_BASELINE,
+                       help=f"baseline file (default {DEFAULT_BASELINE})")
+
+    verify = commands.add_parser("verify", help="prove every backend trains the same network: "
+                                 "losses and weights against the NumPy backend")
+    verify.add_argument("--backends", help="comma-separated backends (default: every "
+                        "available one)")
+    verify.add_argument("--cases", help=f"comma-separated cases ({', '.join(verification.CASES)};"
+                        " default: all)")
+    verify.add_argument("--threads", type=positive(int),
+                        help="compute threads per backend process (default: all cores)")
+
+    fetch = commands.add_parser("fetch", help="download a task's data into the data directory "
+                                "($NNBENCH_DATA_DIR) and verify its checksums")
+    fetch.add_argument("name", metavar="NAME|all", help="a task with downloadable data, or all")
+    return parser

@@ -1,0 +1,119 @@
+"""`nnbench run`: plan the suite, run it with a progress bar, print the table, write the report."""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+import signal
+import sys
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from backends.registry import BACKENDS
+from bench.api import InputError, Interrupted, execute, prepare_session, resolve_suite
+from bench.cli.errors import EXIT_INTERRUPTED, UsageError
+from bench.cli.results import report_dir, summarize_dir
+from bench.execution.records import Record
+from bench.plan.planner import check_names
+from bench.plan.runs import PlannedRun
+from bench.plan.suite import SuiteError
+from bench.present.format import peak_text, plural
+from bench.results.rundir import RUNS_FILE
+from tasks.registry import TASKS
+
+#: longest reason in a progress line
+PROGRESS_REASON_CHARS = 100
+
+
+def names(kind: str, text: str | None, known=None) -> tuple[str, ...] | None:
+    """A comma-separated list from the command line, each name checked against `known`."""
+    if text is None:
+        return None
+    found = tuple(n.strip() for n in text.split(",") if n.strip())
+    if not found:
+        raise UsageError(f"--{kind} needs at least one name"
+                         + (f"; available: {', '.join(known)}" if known else ""))
+    if known is not None:
+        try:
+            check_names(kind[:-1], found, known)
+        except SuiteError as exc:
+            raise UsageError(str(exc)) from None
+    return found
+
+
+def describe(record: Record) -> str:
+    if record.ok:
+        return f"test acc {record.test_accuracy:.3f}"
+    return f"{record.status}: {record.error or ''}"[:PROGRESS_REASON_CHARS]
+
+
+def original_args() -> list[str]:
+    """The run command's own arguments, without --out/--resume (for the resume hint)."""
+    args, skip = [], False
+    for arg in sys.argv[2:]:
+        if skip:
+            skip = False
+        elif arg == "--out":
+            skip = True
+        elif arg != "--resume" and not arg.startswith("--out="):
+            args.append(arg)
+    return args
+
+
+def cmd_run(args: argparse.Namespace, console: Console) -> int:
+    try:
+        suite = resolve_suite(
+            args.suite, tasks=names("tasks", args.tasks, list(TASKS)),
+            backends=names("backends", args.backends, list(BACKENDS)),
+            recipes=names("recipes", args.recipe), seeds=args.seeds, repeat=args.repeat,
+            epochs=args.epochs, init=args.init, threads=args.threads, timeout=args.timeout)
+        with prepare_session(suite, args.out, args.resume, args.jobs,
+                             command=shlex.join(["nnbench", *sys.argv[1:]])) as session:
+            return _run(session, console)
+    except InputError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def _run(session, console: Console) -> int:
+    out, todo = session.rundir.path, session.todo
+    for note in session.notes:
+        console.print(f"note: {note}", highlight=False, markup=False)
+    repeats = f" x {session.suite.repeat} repeats" if session.suite.repeat > 1 else ""
+    console.print(f"nnbench: {len(todo)} run(s) of {len(session.plan.runs)} "
+                  f"({plural(session.suite.seeds, 'seed')}{repeats}), "
+                  f"{plural(session.threads, 'thread')} each -> {out}", highlight=False,
+                  markup=False)
+    if session.peak:
+        console.print(f"float32 matmul peak: {peak_text(session.peak)}", highlight=False)
+    # Both stop the suite gracefully. SIGINT explicitly too: a process started from a
+    # non-interactive shell in the background inherits SIGINT as *ignored*, and Python then
+    # installs no handler of its own.
+    for stop in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(stop, signal.default_int_handler)
+    progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                        TimeElapsedColumn(), console=console, transient=True,
+                        disable=not console.is_terminal)
+    bar = progress.add_task("starting", total=len(todo))
+    finished = [0]
+
+    def on_start(run: PlannedRun) -> None:
+        progress.update(bar, description=run.run_id)
+
+    def on_done(record: Record) -> None:
+        finished[0] += 1
+        progress.advance(bar)
+        if not console.is_terminal:
+            console.print(f"[{finished[0]}/{len(todo)}] {record.run_id}: {describe(record)} "
+                          f"({record.wall_seconds or 0:.1f} s)", highlight=False, markup=False)
+
+    try:
+        with progress:
+            execute(session, on_start, on_done)
+    except Interrupted as stop:
+        resume = shlex.join(["nnbench", "run", *original_args(), "--resume", "--out", str(out)])
+        console.print(f"[bold red]interrupted[/] after {stop.done} of {stop.total} runs; the "
+                      f"finished records are in {out / RUNS_FILE}. Resume with:\n  {resume}",
+                      highlight=False)
+        return EXIT_INTERRUPTED
+    return summarize_dir(session.rundir, console) or report_dir(session.rundir, console)

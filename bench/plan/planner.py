@@ -1,0 +1,176 @@
+"""From a suite to its plan: every task x recipe x backend x seed (x repeat), in run order.
+
+`plan_suite` is what the command line and the Python API call: it resolves the suite's
+defaults (every task of the suite, every available backend), checks every name against the
+registries (with a suggestion for a typo), folds a name given twice into one with a note,
+builds the suite's custom recipes for each task, applies `skip`, `budgets` and the epochs
+override, and loads each task's data once so that bad or missing data is refused before a
+single run starts. `plan_runs` is the ordering alone (see its docstring).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from fnmatch import fnmatchcase
+from typing import Any
+
+from backends.registry import BACKENDS
+from bench.plan.runs import Plan, PlannedRun, run_id
+from bench.plan.suite import NET_FIELDS, Suite, SuiteError
+from bench.spec import NetSpec, Recipe, SpecError, TrainSpec
+from tasks.base import DataError
+from tasks.registry import TASKS, get_task
+from tasks.registry import closest as suggest
+
+
+def check_names(kind: str, names: Iterable[str], known: Iterable[str], where: str = "") -> None:
+    """SuiteError for the first name that is not `known`: `where`, then 'unknown task 'xr'
+    (did you mean 'xor'?); available: ...'."""
+    known = list(known)
+    for name in names:
+        if name not in known:
+            raise SuiteError(f"{where}unknown {kind} {name!r}{suggest(name, known)}; "
+                             f"available: {', '.join(known)}")
+
+
+def distinct(kind: str, names: tuple[str, ...] | None) -> tuple[tuple[str, ...] | None, list[str]]:
+    """`names` with repeats folded into their first place, and a note per folded name."""
+    if names is None:
+        return None, []
+    once = tuple(dict.fromkeys(names))
+    notes = [f"{kind} names {name!r} {names.count(name)} times; it is planned once"
+             for name in once if names.count(name) > 1]
+    return once, notes
+
+
+def available_backends() -> tuple[str, ...]:
+    """Every registered backend whose framework is installed."""
+    return tuple(n for n, e in BACKENDS.items() if e.unavailable_reason() is None)
+
+
+def plan_suite(suite: Suite) -> Plan:
+    """The plan of `suite` (see the module docstring). SuiteError, SpecError or DataError with
+    a message that says what is allowed."""
+    notes = []
+    tasks, folded = distinct("tasks", suite.tasks)
+    notes += folded
+    backends, folded = distinct("backends", suite.backends)
+    notes += folded
+    recipes, folded = distinct("recipes", suite.recipes)
+    notes += folded
+    check_names("task", tasks or (), TASKS, f"suite {suite.name}: ")
+    check_names("backend", backends or (), BACKENDS, f"suite {suite.name}: ")
+    task_names = tasks or tuple(TASKS)
+    suite = suite.with_overrides(recipes=recipes)
+    runs = plan_runs(suite, task_names, backends or available_backends(), get_task)
+    for name in task_names:  # bad or missing data is bad input: refuse it before any run
+        get_task(name).split(0)
+    return Plan(tuple(runs), tuple(notes))
+
+
+PLAN_ERRORS = (SuiteError, SpecError, DataError)
+
+def custom_recipe(name: str, table: dict[str, Any], task) -> Recipe:
+    """Build a suite-defined recipe for `task`.
+
+    `hidden` gives the hidden sizes (input and output sizes come from the task); `layers` gives
+    every size and must fit the task.
+    """
+    table = dict(table)
+    if "hidden" in table and "layers" in table:
+        raise SuiteError(f"[recipe.{name}]: give hidden or layers, not both")
+    hidden, layers = table.pop("hidden", []), table.pop("layers", None)
+    for key, sizes in (("hidden", hidden), ("layers", layers or [])):
+        if not isinstance(sizes, list) or not all(isinstance(h, int) for h in sizes):
+            raise SuiteError(f"[recipe.{name}]: {key} must be a list of layer sizes, "
+                             "e.g. [30, 30]")
+    net_kw = {k: table.pop(k) for k in NET_FIELDS if k in table}
+    if table.get("batch_size") == "full":
+        table["batch_size"] = None
+    output = net_kw.get("output", "softmax")
+    if layers is None:
+        n_out = 1 if task.n_classes == 2 and output != "softmax" else task.n_classes
+        layers = [task.n_features, *hidden, n_out]
+    elif len(layers) < 2 or layers[0] != task.n_features or layers[-1] not in task.output_sizes:
+        outs = " or ".join(str(n) for n in task.output_sizes)
+        raise SuiteError(f"[recipe.{name}]: layers {layers} do not fit task {task.name}: it has "
+                         f"{task.n_features} inputs and takes {outs} outputs")
+    try:
+        net = NetSpec(layers=tuple(layers), **net_kw)
+        return Recipe(name, net, TrainSpec(**table), description=f"custom recipe {name}")
+    except (SpecError, TypeError) as exc:
+        raise SuiteError(f"[recipe.{name}] for task {task.name}: {exc}") from None
+
+
+def _matches(pattern: str, task: str, recipe: str, backend: str) -> bool:
+    """Whether a "task/recipe" or "task/recipe/backend" pattern (with `*`) names this run."""
+    parts = pattern.split("/")
+    names = (task, recipe, backend)[:len(parts)]
+    return len(parts) in (2, 3) and all(map(fnmatchcase, names, parts))
+
+
+def _skipped(skip: tuple[str, ...], task: str, recipe: str, backend: str) -> bool:
+    return any(_matches(pattern, task, recipe, backend) for pattern in skip)
+
+
+def _budget(budgets: dict[str, float], task: str, recipe: str, backend: str) -> float | None:
+    """The training budget of the first pattern naming this run (None: no budget)."""
+    return next((float(s) for p, s in budgets.items() if _matches(p, task, recipe, backend)),
+                None)
+
+
+def plan_runs(suite: Suite, task_names: Iterable[str], backend_names: Iterable[str],
+              get_task: Callable = get_task) -> list[PlannedRun]:
+    """The runs of `suite`, repeat-major, then seed-major, so that backends interleave.
+
+    The whole seed-major list is run once per timing repeat (`suite.repeat`): repeat 0 of
+    every run, then repeat 1 of every run, and so on. Backends alternate within a seed and the
+    repeats of one run lie a whole pass apart, so machine drift or a burst of load is shared
+    by every backend and lands on one repeat of many runs, not on every repeat of one run; and
+    an interrupted suite has finished whole passes (every seed's accuracy) first.
+    Every run carries its `repeat` index; `run_id` gains `/r<repeat>` only when repeat > 1, so
+    a suite without repeats keeps the `task/recipe/backend/seed` ids of older runs.
+
+    `task_names`/`backend_names` are the resolved selections; `get_task(name)` gives a Task.
+    Raises SuiteError when a named recipe exists nowhere or the plan is empty.
+    """
+    task_names, backend_names = list(task_names), list(backend_names)
+    tasks = [get_task(name) for name in task_names]
+    recipe_sets = {}
+    for task in tasks:
+        recipes = dict(task.recipes)
+        for name, table in suite.custom.items():
+            recipes[name] = custom_recipe(name, table, task)
+        wanted = suite.recipes if suite.recipes is not None else tuple(recipes)
+        recipe_sets[task.name] = [recipes[r] for r in wanted if r in recipes]
+    if suite.recipes is not None:
+        offered = {r.name for rs in recipe_sets.values() for r in rs}
+        for name in suite.recipes:
+            if name not in offered:
+                known = sorted({n for t in tasks for n in t.recipes} | set(suite.custom))
+                raise SuiteError(f"recipe {name!r}{suggest(name, known)} is not offered by "
+                                 f"task(s) {', '.join(task_names)}; they offer: {', '.join(known)}")
+    runs = []
+    for repeat in range(suite.repeat):
+        for seed in range(suite.seeds):
+            for task in tasks:
+                for recipe in recipe_sets[task.name]:
+                    train = recipe.train.replace(seed=seed)
+                    if suite.epochs is not None:
+                        train = train.replace(epochs=suite.epochs)
+                    for backend in backend_names:
+                        if _skipped(suite.skip, task.name, recipe.name, backend):
+                            continue
+                        budget = _budget(suite.budgets, task.name, recipe.name, backend)
+                        run_train = train if budget is None else train.replace(
+                            time_budget=budget)
+                        runs.append(PlannedRun(
+                            run_id=run_id(task.name, recipe.name, backend, seed, repeat,
+                                          suite.repeat),
+                            task=task.name, recipe=recipe.name, backend=backend, seed=seed,
+                            repeat=repeat, init=suite.init, timeout=float(suite.timeout),
+                            net=recipe.net, train=run_train))
+    if not runs:
+        raise SuiteError("the selection holds no run (every task/recipe/backend combination "
+                         "was skipped or absent)")
+    return runs

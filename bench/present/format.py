@@ -1,0 +1,250 @@
+"""Every cell a person reads, formatted once: times, accuracies, run counts, notes, provenance.
+
+The terminal table, report.md, report.html, `compare` and the plots' labels all call these,
+so a number reads the same wherever it is shown. They return plain text; escaping for a
+terminal, Markdown or HTML is the renderer's job (names chosen by users are shown literally).
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime
+from typing import Any
+
+from bench.execution.peak import Peak
+from bench.results.provenance import Provenance
+from bench.results.stats import Summary
+from bench.results.summary import GroupSummary, Outcome
+
+DASH = "-"
+
+
+def plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def seconds(value: float | None) -> str:
+    """3 significant digits in µs, ms or s; '-' for no value."""
+    if value is None or not math.isfinite(value):
+        return DASH
+    if value < 1e-3:
+        return f"{value * 1e6:.3g} µs"
+    if value < 1:
+        return f"{value * 1e3:.3g} ms"
+    return f"{value:.3g} s" if value < 1000 else f"{value:,.0f} s"
+
+
+def _iqr(iqr: float, median: float) -> str:
+    """The IQR in the unit `seconds` gives the median, without the unit."""
+    scale = 1e6 if median < 1e-3 else 1e3 if median < 1 else 1.0
+    value = iqr * scale
+    return f"{value:.0f}" if value >= 100 else f"{value:.2g}"
+
+
+def time_cell(s: GroupSummary, phase: str) -> str:
+    """`phase`'s time: the seed mean ("12.4 ms"), or with timing repeats the median over every
+    ok run and its interquartile range in the median's unit ("12.4 ms (IQR 0.3)")."""
+    if not s.ok:
+        return DASH
+    stats = s.times.of(phase)
+    if s.repeats <= 1:
+        return seconds(stats.mean)
+    if not math.isfinite(stats.median):
+        return DASH
+    return f"{seconds(stats.median)} (IQR {_iqr(stats.iqr, stats.median)})"
+
+
+def percent(fraction: float) -> str:
+    """0.95 -> '95%', 0.975 -> '97.5%'."""
+    return f"{round(fraction * 100, 6):g}%"
+
+
+def accuracy(value: float | None) -> str:
+    return DASH if value is None or not math.isfinite(value) else f"{value:.3f}"
+
+
+def mean_ci(summary: Summary) -> str:
+    """'0.917 ± 0.359' (mean ± 95% CI half-width), '0.917' for one value, '-' for none."""
+    if not summary.n:
+        return DASH
+    text = accuracy(summary.mean)
+    if summary.n > 1 and math.isfinite(summary.ci95):
+        text += f" ± {summary.ci95:.3f}"
+    return text
+
+
+def accuracy_cell(s: GroupSummary) -> str:
+    return mean_ci(s.accuracy) if s.ok else DASH
+
+
+def worst_best(s: GroupSummary) -> str:
+    return f"{accuracy(s.accuracy.low)}..{accuracy(s.accuracy.high)}" if s.ok else DASH
+
+
+def train_accuracy(s: GroupSummary) -> str:
+    return accuracy(s.train_accuracy) if s.ok else DASH
+
+
+def runs_cell(s: GroupSummary) -> str:
+    """'3/3 ok', or '2/4 ok · timeout 1 · not run 1': every record and planned run counted."""
+    others = [f"{status} {n}" for status, n in s.statuses.items() if status != "ok"]
+    if s.missing:
+        others.append(f"not run {s.missing}")
+    return " · ".join([f"{s.ok}/{s.runs + s.missing} ok", *others])
+
+
+def headline_accuracy(s: GroupSummary) -> str:
+    """The accuracy headline's cell: the accuracy, '(2/3 ok)' when some runs were not ok, and
+    the statuses ('unsupported ×3') when none was."""
+    if s.ok >= s.runs:
+        return accuracy_cell(s)
+    if s.ok:
+        return f"{accuracy_cell(s)} ({s.ok}/{s.runs} ok)"
+    return s.status_counts(" ×")
+
+
+def gflops_cell(s: GroupSummary) -> str:
+    """Achieved GFLOP/s of the steady epoch, with the share of the matmul peak when known:
+    '12.3 (41%)'; '-' without a throughput."""
+    value = s.steady_gflops
+    if not s.ok or not math.isfinite(value):
+        return DASH
+    text = f"{value:.3g}" if value < 100 else f"{value:.0f}"
+    share = s.steady_percent_of_peak
+    if math.isfinite(share):
+        text += f" ({share:.0f}%)" if share >= 10 else f" ({share:.2g}%)"
+    return text
+
+
+def rss_cell(s: GroupSummary) -> str:
+    return f"{s.peak_rss_mb:.0f} MB" if s.ok and math.isfinite(s.peak_rss_mb) else DASH
+
+
+def params_cell(s: GroupSummary) -> str:
+    return f"{s.n_params:,}" if s.ok and s.n_params else DASH
+
+
+def target_cell(s: GroupSummary) -> str:
+    """The median time to the task's target, '(2/3)' when only some seeds reached it."""
+    if not s.ok:
+        return DASH
+    reached = s.target_reached or 0
+    if reached == 0:
+        return f"not reached (0/{s.ok_seeds})"
+    text = seconds(s.time_to_target)
+    return text if reached == s.ok_seeds else f"{text} ({reached}/{s.ok_seeds})"
+
+
+def metric_cell(summary: Summary | None) -> str:
+    return DASH if summary is None else mean_ci(summary)
+
+
+def seeds(values: tuple[Any, ...]) -> str:
+    return ("seed " if len(values) == 1 else "seeds ") + ", ".join(str(s) for s in values)
+
+
+def _outcome(outcome: Outcome, label: str) -> str:
+    return f"{label} ({seeds(outcome.seeds)}): {outcome.reason}"
+
+
+def notes(s: GroupSummary) -> str:
+    """Deviations, then each non-ok outcome with its seeds and reason, then early stops."""
+    parts = []
+    if s.deviations:
+        parts.append(f"deviations: {'; '.join(s.deviations)}")
+    parts += [_outcome(o, o.status) for o in s.outcomes]
+    parts += [_outcome(o, "stopped early") for o in s.early_stops]
+    return "; ".join(parts)
+
+
+def spec_line(net: dict[str, Any], train: dict[str, Any]) -> str:
+    """The recipe in one line: layers, activations, loss, optimizer, lr, batch, epochs, dtype."""
+    if not net or not train:
+        return ""
+    layers = "-".join(str(n) for n in net.get("layers", []))
+    batch = train.get("batch_size")
+    batch = "full batch" if batch is None else ("online" if batch == 1 else f"batch {batch}")
+    optimizer = train.get("optimizer", "?")
+    if optimizer == "momentum":
+        optimizer += f" {train.get('momentum')}"
+    extra = f", l2 {train['l2']:g}" if train.get("l2") else ""
+    hidden = f"{net.get('activation')}→" if len(net.get("layers", [])) > 2 else ""
+    return (f"network {layers} ({hidden}{net.get('output')}, {net.get('loss')}, "
+            f"init {net.get('init')}); {optimizer} lr {train.get('lr', 0):g}, {batch}, "
+            f"{train.get('epochs')} epochs{extra}, {train.get('dtype')}")
+
+
+def peak_text(peak: Peak) -> str:
+    """'153.2 GFLOP/s float32 (NumPy matmul 2048x2048, best of 5, 1 thread, openblas 0.3.27)'."""
+    details = [f"NumPy matmul {peak.n}x{peak.n}", f"best of {peak.repeats}",
+               plural(peak.threads, "thread")]
+    if peak.blas:
+        details.append(peak.blas)
+    return f"{peak.gflops:,.1f} GFLOP/s {peak.dtype} ({', '.join(details)})"
+
+
+def suite_text(suite: dict[str, Any] | None, plan_file: str = "plan.json") -> str:
+    if not isinstance(suite, dict):
+        return f"unknown (no readable {plan_file})"
+    parts = [f"{suite.get('seeds', '?')} seeds", f"init {suite.get('init', 'shared')}"]
+    if (suite.get("repeat") or 1) > 1:
+        parts.insert(1, f"{suite['repeat']} timing repeats")
+    if suite.get("epochs"):
+        parts.append(f"epochs {suite['epochs']} (override)")
+    if suite.get("timeout"):
+        parts.append(f"timeout {suite['timeout']:g} s per run")
+    for key in ("tasks", "recipes", "backends"):
+        parts.append(f"{key}: {', '.join(suite[key]) if suite.get(key) else 'all'}")
+    if suite.get("skip"):
+        parts.append(f"skipped: {', '.join(suite['skip'])}")
+    if suite.get("custom"):
+        parts.append(f"custom recipes: {', '.join(suite['custom'])}")
+    return f"{suite.get('name', 'custom')} ({'; '.join(parts)})"
+
+
+def date_range(first: datetime | None, last: datetime | None) -> str:
+    if first is None or last is None:
+        return "unknown"
+    if first.date() == last.date():
+        return f"{first:%Y-%m-%d %H:%M}–{last:%H:%M} UTC"
+    return f"{first:%Y-%m-%d %H:%M} – {last:%Y-%m-%d %H:%M} UTC"
+
+
+def commit_text(commit: str) -> str:
+    return commit[:12] + (" (with uncommitted changes)" if commit.endswith("+dirty") else "")
+
+
+def short_commit(commit: str) -> str:
+    return commit[:12] + ("+dirty" if commit.endswith("+dirty") else "")
+
+
+def provenance_lines(p: Provenance, runs_file: str = "runs.jsonl",
+                     plan_file: str = "plan.json") -> list[tuple[str, str]]:
+    """(label, text) pairs: machine, threads, matmul peak, versions, commit, suite, date,
+    records."""
+    machine = "; ".join(p.cpus) or "unknown CPU"
+    if p.cores:
+        machine += f", {' / '.join(p.cores)} logical cores"
+    if p.platforms:
+        machine += f" ({'; '.join(p.platforms)})"
+    threads = (" / ".join(p.threads) or "unknown") + " per run"
+    if p.blas_pools:
+        threads += f" (BLAS pools seen: {', '.join(p.blas_pools)})"
+    frameworks = "; ".join(f"{backend}: {', '.join(versions) or 'version unknown'}"
+                           for backend, versions in p.frameworks)
+    python = ", ".join(p.pythons) or "unknown"
+    if p.numpys:
+        python += f", NumPy {', '.join(p.numpys)}"
+    commits = ", ".join(commit_text(c) for c in p.commits) or "unknown"
+    if len(p.commits) > 1:
+        commits += " — records come from several commits"
+    records = f"{p.n_records} in {runs_file} (" + ", ".join(
+        f"{n} {status}" for status, n in p.statuses) + ")"
+    if p.bad_lines:
+        records += f"; unreadable line(s) skipped: {', '.join(map(str, p.bad_lines))}"
+    peak = (peak_text(p.peak) + ", measured once at the start of the run" if p.peak
+            else f"not measured (no peak in {plan_file})")
+    return [("Machine", machine), ("Threads", threads), ("Matmul peak", peak),
+            ("Python", python), ("Frameworks", frameworks), ("nnbench commit", commits),
+            ("Suite", suite_text(p.suite, plan_file)),
+            ("Date", date_range(p.first_started, p.last_started)), ("Records", records)]

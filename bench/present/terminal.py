@@ -1,0 +1,146 @@
+"""Terminal tables (rich): the run summary, `compare`, the gate's verdicts, `verify`, `list`.
+
+Cells come from `bench.present.format`; every cell that holds a name or a reason is a
+`rich.text.Text`, so what a user named (a recipe in a suite file) is printed literally and
+never read as console markup. Only the styles this module adds are markup.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+
+from rich.table import Table
+from rich.text import Text
+
+from bench.judge.compare import FASTER, SLOWER, Change
+from bench.judge.gate import FLOOR, Verdict, Z
+from bench.present import format as fmt
+from bench.results.provenance import Provenance
+from bench.results.summary import GroupSummary
+
+#: longest runs cell in the terminal table (the report's notes hold every reason in full)
+RUNS_CELL_CHARS = 120
+
+
+def literal(text: object, style: str = "") -> Text:
+    return Text(str(text), style=style)
+
+
+def _columns(table: Table, names: Iterable[str], left: set[str], wrap: set[str]) -> None:
+    for name in names:
+        table.add_column(name, justify="left" if name in left else "right",
+                         no_wrap=name not in wrap)
+
+
+def summary_table(summaries: list[GroupSummary], title: str = "nnbench") -> Table:
+    """Mean test accuracy ± 95% CI over seeds, seed range, times and run counts per task x
+    recipe x backend."""
+    table = Table(title=literal(title), title_justify="left", header_style="bold")
+    _columns(table, ("task", "recipe", "backend", "test acc (95% CI)", "worst..best",
+                     "train acc", "fit", "steady epoch", "runs"),
+             left={"task", "recipe", "backend", "runs"}, wrap={"runs"})
+    previous = None
+    for s in summaries:
+        group = (s.task, s.recipe)
+        if previous is not None and group[0] != previous[0]:
+            table.add_section()
+        same = group == previous
+        runs = fmt.runs_cell(s)
+        if not s.all_ok and s.errors:
+            runs = f"{runs} — {'; '.join(s.errors)}"[:RUNS_CELL_CHARS]
+        table.add_row(literal("" if same else s.task), literal("" if same else s.recipe),
+                      literal(s.backend), fmt.accuracy_cell(s), fmt.worst_best(s),
+                      fmt.train_accuracy(s), fmt.time_cell(s, "fit"),
+                      fmt.time_cell(s, "steady_epoch"), literal(runs))
+        previous = group
+    return table
+
+
+def _delta_cell(change: Change) -> Text:
+    if not math.isfinite(change.delta):
+        if change.flagged:
+            return literal("lost", "red") if change.worse else literal("regained", "green")
+        return literal(fmt.DASH)
+    text = f"{change.delta:+.3f}"
+    if change.flagged is None:
+        return literal(text + " ?")
+    if change.flagged:
+        return literal(f"{text} *", "bold red" if change.delta < 0 else "bold green")
+    return literal(text)
+
+
+def _ratio_cell(ratio: float) -> Text:
+    if not math.isfinite(ratio):
+        return literal(fmt.DASH)
+    style = "red" if ratio > SLOWER else "green" if ratio < FASTER else ""
+    return literal(f"×{ratio:.2f}", style)
+
+
+def compare_table(changes: list[Change], title: str) -> Table:
+    table = Table(title=title, title_justify="left", header_style="bold")
+    _columns(table, ("task", "recipe", "backend", "acc A", "acc B", "Δ acc", "spread",
+                     "steady epoch B/A", "fit B/A", "notes"),
+             left={"task", "recipe", "backend", "notes"}, wrap={"notes"})
+    previous = None
+    for c in changes:
+        if previous is not None and c.task != previous[0]:
+            table.add_section()
+        same = (c.task, c.recipe) == previous
+        table.add_row(literal("" if same else c.task), literal("" if same else c.recipe),
+                      literal(c.backend), fmt.accuracy_cell(c.a) if c.a else fmt.DASH,
+                      fmt.accuracy_cell(c.b) if c.b else fmt.DASH, _delta_cell(c),
+                      f"{c.spread:.3f}" if math.isfinite(c.spread) else fmt.DASH,
+                      _ratio_cell(c.steady_ratio), _ratio_cell(c.fit_ratio), literal(c.note))
+        previous = (c.task, c.recipe)
+    return table
+
+
+def compare_side(side: str, path: object, n_records: int, p: Provenance) -> Text:
+    """'A: DIR  (12 records, 2026-11-21 10:02 UTC, commit 253af2344a01, CPU, 1 threads)'."""
+    date = f"{p.first_started:%Y-%m-%d %H:%M}" if p.first_started else "?"
+    commit = ", ".join(fmt.short_commit(c) for c in p.commits) or "?"
+    return literal(f"{side}: {path}  ({n_records} records, {date} UTC, commit {commit}, "
+                   f"{', '.join(p.cpus) or '?'}, {', '.join(p.threads) or '?'} threads)")
+
+
+def _entry(entry) -> str:
+    if entry is None or entry.mean is None:
+        return fmt.DASH
+    return f"{entry.mean:.3f} ± {entry.std:.3f} (n={entry.n})"
+
+
+def verdict_table(verdicts: list[Verdict]) -> Table:
+    table = Table(title=f"accuracy gate: a mean may fall by max({FLOOR}, {Z:g} standard errors "
+                  "of the difference, from the baseline's seed spread)", title_justify="left",
+                  header_style="bold")
+    for name in ("task/recipe/backend", "baseline (mean ± std)", "this run", "change",
+                 "tolerance", "verdict"):
+        table.add_column(name, no_wrap=name != "verdict")
+    styles = {"ok": "green", "new": "cyan"}
+    for v in verdicts:
+        change = fmt.DASH if v.delta is None else f"{v.delta:+.4f}"
+        tol = fmt.DASH if v.tolerance is None else f"{v.tolerance:.4f}"
+        verdict = literal(v.outcome, styles.get(v.outcome, "bold red"))
+        if v.reason:
+            verdict.append(f": {v.reason}")
+        table.add_row(literal(v.key), _entry(v.baseline), _entry(v.current), change, tol,
+                      verdict)
+    return table
+
+
+def _gap(value: float) -> str:
+    return "" if value != value else f"{value:.1e}"
+
+
+def verify_table(rows) -> Table:
+    """`nnbench verify`'s agreements (`bench.judge.verify.Agreement`) with NumPy."""
+    table = Table(title="agreement with the NumPy backend (largest relative gap)")
+    for column in ("backend", "case", "epochs", "n_params", "loss gap", "weight gap", "verdict"):
+        table.add_column(column, justify="right" if column in ("epochs", "n_params") else "left")
+    for row in rows:
+        verdict = row.verdict if row.status == "ok" else f"{row.status}: {row.reason}"
+        style = "green" if row.agrees else ("red" if row.status in ("ok", "failed") else "yellow")
+        table.add_row(row.backend, row.case, str(row.epochs or ""), str(row.n_params or ""),
+                      _gap(row.loss_gap), _gap(row.weight_gap), literal(verdict, style))
+    return table
