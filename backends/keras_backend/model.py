@@ -61,7 +61,6 @@ Translation choices (all exact: float64 runs agree with NumpyModel to about 1e-1
 
 from __future__ import annotations
 
-import contextlib
 import math
 import os
 import sys
@@ -72,15 +71,8 @@ import numpy as np
 from backends.base import BaseModel
 from backends.protocol import EpochCallback, Weights
 from bench.spec import NetSpec, TrainSpec
-from bench.spec.batching import batch_size_for, batches, epoch_order
-from bench.spec.constants import (
-    ADAM_BETA1,
-    ADAM_BETA2,
-    ADAM_EPSILON,
-    LEAKY_RELU_SLOPE,
-    STEP_THRESHOLD,
-)
-from bench.spec.constants import CLIP_EPSILON as EPSILON
+from bench.spec.batching import batch_size_for, epoch_order
+from bench.spec.constants import ADAM_BETA1, ADAM_BETA2, ADAM_EPSILON
 from bench.spec.threads import requested_threads
 
 if "KERAS_BACKEND" not in os.environ and "keras" not in sys.modules:
@@ -97,10 +89,12 @@ if _ENGINE_REQUESTED == "jax" and "jax" not in sys.modules:
 import keras  # noqa: E402
 from keras import ops  # noqa: E402
 
-try:  # Keras's type-promotion table (private; see `_floatx`)
-    from keras.src.backend.common.dtypes import BIT64_TO_BIT32_DTYPE as _PROMOTION_64
-except ImportError:  # pragma: no cover - another Keras layout: float64 is then left alone
-    _PROMOTION_64 = {}
+from backends.keras_backend import network  # noqa: E402
+from backends.keras_backend.callbacks import EpochEnd  # noqa: E402
+from backends.keras_backend.dtypes import floatx  # noqa: E402
+from backends.keras_backend.feeding import SharedOrder, batches_per_epoch  # noqa: E402
+from backends.keras_backend.losses import SpecLoss  # noqa: E402
+from backends.keras_backend.optimizers import SpecOptimizer  # noqa: E402
 
 ENGINE = keras.backend.backend()
 
@@ -141,152 +135,7 @@ def _configure_engine() -> dict:
 _ENGINE_NOTES = _configure_engine()
 
 
-def _step(z):
-    return ops.cast(ops.greater_equal(z, STEP_THRESHOLD), z.dtype)
-
-
-def _leaky_relu(z):
-    # not ops.leaky_relu: its gradient at z = 0 is 1 on jax (slope elsewhere and in the spec)
-    return ops.where(z > 0, z, z * LEAKY_RELU_SLOPE)
-
-
-_HIDDEN = {"step": _step, "sigmoid": "sigmoid", "tanh": "tanh", "relu": "relu",
-           "leaky_relu": _leaky_relu, "elu": "elu", "linear": "linear"}
-_OUTPUT = {"softmax": "softmax", "sigmoid": "sigmoid", "linear": "linear", "step": _step}
-
-
-def _activation(name: str):
-    return keras.activations.get(name) if isinstance(name, str) else name
-
-
-@contextlib.contextmanager
-def _floatx(dtype: str):
-    """Keras computes in `dtype` inside the block.
-
-    keras.config.floatx is set to `dtype` (Keras sizes its loss tracker and loss casts by it),
-    and for float64 Keras's type promotion is told to keep float64: outside TensorFlow,
-    `keras.backend.result_type` maps float64 to float32 (its BIT64_TO_BIT32_DTYPE table, "to be
-    aligned with JAX's default"), so on torch a float64 Dense layer's matmul and on jax its
-    tanh would run in float32 (keras-team/keras#23704). Both are restored on the way out.
-    """
-    saved = keras.config.floatx()
-    saved_64 = _PROMOTION_64.get("float64")
-    keras.config.set_floatx(dtype)
-    if dtype == "float64" and saved_64 is not None:
-        _PROMOTION_64["float64"] = "float64"
-    try:
-        yield
-    finally:
-        keras.config.set_floatx(saved)
-        if saved_64 is not None:
-            _PROMOTION_64["float64"] = saved_64
-
-
-def _kernel_initializer(scheme: str, seed: int):
-    if scheme == "glorot_uniform":
-        return keras.initializers.GlorotUniform(seed=seed)
-    if scheme == "he_normal":
-        return keras.initializers.VarianceScaling(2.0, "fan_in", "untruncated_normal", seed=seed)
-    if scheme == "normal_scaled":
-        return keras.initializers.VarianceScaling(1.0, "fan_in", "untruncated_normal", seed=seed)
-    if scheme == "zeros":
-        return keras.initializers.Zeros()
-    raise ValueError(f"unknown init scheme {scheme!r}")
-
-
-class _SpecLoss(keras.losses.Loss):
-    """The spec's loss of the output activations, computed from the output sums z.
-
-    `call` returns per-row losses (Keras averages them over the batch). For the fused pairs the
-    value is the clipped loss and the gradient the fused delta (see the module docstring).
-    """
-
-    def __init__(self, output: str, loss: str, dtype: str) -> None:
-        super().__init__(name=f"spec_{loss}", dtype=dtype)
-        self.output, self.loss = output, loss
-        self.activate = _activation(_OUTPUT[output])
-
-    def call(self, y_true, y_pred):
-        a = self.activate(y_pred)
-        if self.loss == "mse":
-            return ops.mean(ops.square(a - y_true), axis=-1)
-        p = ops.stop_gradient(ops.clip(a, EPSILON, 1 - EPSILON))
-        if self.loss == "categorical_crossentropy":
-            value = -ops.sum(y_true * ops.log(p), axis=-1)
-            delta = a * ops.sum(y_true, axis=-1, keepdims=True) - y_true
-        else:  # binary cross-entropy, mean over output units
-            value = -ops.mean(y_true * ops.log(p) + (1 - y_true) * ops.log1p(-p), axis=-1)
-            delta = (a - y_true) / ops.cast(ops.shape(y_pred)[-1], y_pred.dtype)
-        linear = ops.sum(y_pred * ops.stop_gradient(delta), axis=-1)
-        return ops.stop_gradient(value) + (linear - ops.stop_gradient(linear))
-
-
-class _SpecOptimizer(keras.optimizers.Optimizer):
-    """The spec's sgd, classical momentum and Adam, with l2 * W added to kernel gradients."""
-
-    def __init__(self, train: TrainSpec, kernel_paths: set[str]) -> None:
-        super().__init__(learning_rate=train.lr, name=f"spec_{train.optimizer}")
-        self.kind = train.optimizer
-        self.lr = float(train.lr)
-        self.momentum = float(train.momentum)
-        self.l2 = float(train.l2)
-        self.kernel_paths = set(kernel_paths)
-        self._scalars: dict = {}
-
-    def build(self, variables):
-        if self.built:
-            return
-        super().build(variables)
-        self._decays = [bool(self.l2) and v.path in self.kernel_paths for v in variables]
-        if self.kind == "momentum":
-            self._velocities = [self.add_variable_from_reference(v, "velocity")
-                                for v in variables]
-        elif self.kind == "adam":
-            self._m = [self.add_variable_from_reference(v, "m") for v in variables]
-            self._v = [self.add_variable_from_reference(v, "v") for v in variables]
-
-    def update_step(self, gradient, variable, learning_rate):
-        i = self._get_variable_index(variable)
-        g = ops.cast(gradient, variable.dtype)
-        if self._decays[i]:
-            g = g + variable * self.l2
-        if self.kind == "sgd":
-            self.assign_sub(variable, g * self.lr)
-        elif self.kind == "momentum":
-            v = self._velocities[i]
-            self.assign(v, v * self.momentum - g * self.lr)
-            self.assign_add(variable, v)
-        else:
-            # lr * m_hat / (sqrt(v_hat) + eps) written as NumPy's optimizers.Adam does:
-            # (lr * sqrt(c2) / c1) * m / (sqrt(v) + eps * sqrt(c2)), c = 1 - beta^t
-            scale, eps = self._adam_scalars(variable.dtype)
-            m, v = self._m[i], self._v[i]
-            self.assign(m, m * ADAM_BETA1 + g * (1 - ADAM_BETA1))
-            self.assign(v, v * ADAM_BETA2 + ops.square(g) * (1 - ADAM_BETA2))
-            self.assign_sub(variable, m / (ops.sqrt(v) + eps) * scale)
-
-    def apply(self, grads, trainable_variables=None):
-        self._scalars.clear()  # Adam's step-dependent scalars, computed once per step
-        try:
-            return super().apply(grads, trainable_variables)
-        finally:
-            self._scalars.clear()
-
-    def _adam_scalars(self, dtype):
-        """(lr * sqrt(c2) / c1, eps * sqrt(c2)) of this step in `dtype`, c = 1 - beta^t."""
-        if dtype not in self._scalars:
-            # the betas become tensors of `dtype` directly: `ops.cast(0.999, "float64")`, as
-            # Keras's own Adam writes it, goes through float32 (1 - beta2 off by 1e-5 relative)
-            t = ops.cast(self.iterations + 1, dtype)
-            beta1 = ops.convert_to_tensor(ADAM_BETA1, dtype=dtype)
-            beta2 = ops.convert_to_tensor(ADAM_BETA2, dtype=dtype)
-            root_c2 = ops.sqrt(1 - ops.power(beta2, t))
-            self._scalars[dtype] = (self.lr * root_c2 / (1 - ops.power(beta1, t)),
-                                    ADAM_EPSILON * root_c2)
-        return self._scalars[dtype]
-
-
-class _TorchSpecOptimizer(_SpecOptimizer):
+class _TorchSpecOptimizer(SpecOptimizer):
     """`_SpecOptimizer` on the torch engine: one `torch._foreach_*` call per operation over all
     parameters (the hook Keras's own torch optimizers use), not a dozen Keras ops per
     parameter. The same arithmetic, in the same order, as NumPy's optimizers."""
@@ -326,33 +175,6 @@ class _TorchSpecOptimizer(_SpecOptimizer):
                 torch._foreach_sub_(params, step)
 
 
-class _SharedOrder(keras.utils.PyDataset):
-    """Endless batches: item k is batch k % nb of epoch k // nb of the shared batch order."""
-
-    def __init__(self, X: np.ndarray, T: np.ndarray, train: TrainSpec) -> None:
-        super().__init__()
-        self.X, self.T, self.train = X, T, train
-        self.n = X.shape[0]
-        size = batch_size_for(self.n, train)
-        self.per_epoch = math.ceil(self.n / size)
-        self._epoch = -1
-        self._batches: list[np.ndarray] = []
-
-    @property
-    def num_batches(self):
-        return None  # endless; fit's steps_per_epoch cuts it into epochs
-
-    def __getitem__(self, k: int):
-        epoch, i = divmod(int(k), self.per_epoch)
-        if epoch != self._epoch:
-            self._batches = list(batches(self.n, self.train, epoch))
-            self._epoch = epoch
-        idx = self._batches[i]
-        if not self.train.shuffle:  # rows in order: a view, no copy
-            return self.X[idx[0]:idx[-1] + 1], self.T[idx[0]:idx[-1] + 1]
-        return self.X.take(idx, axis=0), self.T.take(idx, axis=0)
-
-
 def _tf_dataset(X: np.ndarray, T: np.ndarray, train: TrainSpec):
     """The shared batch order as a tf.data pipeline (TensorFlow engine): X and T become
     tensors once; each epoch's permutation comes from `bench.spec.batching.epoch_order` (one
@@ -380,21 +202,6 @@ def _tf_dataset(X: np.ndarray, T: np.ndarray, train: TrainSpec):
     return ds.prefetch(1).with_options(options)
 
 
-class _EpochEnd(keras.callbacks.Callback):
-    """Epoch loss = Keras's row-weighted mean batch loss + the l2 penalty; calls on_epoch."""
-
-    def __init__(self, owner: KerasModel, on_epoch: EpochCallback | None) -> None:
-        super().__init__()
-        self.owner, self.on_epoch = owner, on_epoch
-        self.losses: list[float] = []
-
-    def on_epoch_end(self, epoch, logs=None):
-        loss = float(logs["loss"]) + self.owner._penalty()
-        self.losses.append(loss)
-        if self.on_epoch is not None and self.on_epoch(epoch, loss):
-            self.model.stop_training = True
-
-
 class KerasModel(BaseModel):
     """Keras 3 on TensorFlow; `KerasTorchModel` and `KerasJaxModel` run it on other engines."""
 
@@ -408,7 +215,7 @@ class KerasModel(BaseModel):
     def __init__(self, net: NetSpec, train: TrainSpec) -> None:
         self._check_engine()
         super().__init__(net, train)
-        with _floatx(train.dtype):
+        with floatx(train.dtype):
             self._build()
 
     @classmethod
@@ -420,24 +227,8 @@ class KerasModel(BaseModel):
             )
 
     def _build(self) -> None:
-        net, dtype = self.net, self.train.dtype
-        inputs = keras.Input(shape=(net.n_inputs,), dtype=dtype, name="x")
-        x = inputs
-        self._dense = []
-        sizes = net.layers[1:]
-        for i, units in enumerate(sizes):
-            last = i == len(sizes) - 1
-            layer = keras.layers.Dense(
-                units, activation=None if last else _activation(_HIDDEN[net.activation]),
-                use_bias=net.bias, dtype=dtype, name=f"dense_{i}",
-                kernel_initializer=_kernel_initializer(net.init, self.train.seed * 1000 + i),
-                bias_initializer="zeros")
-            x = layer(x)
-            self._dense.append(layer)
-        self._model = keras.Model(inputs, x, name="nnbench_train")
-        outputs = keras.layers.Activation(_activation(_OUTPUT[net.output]), dtype=dtype,
-                                          name="output")(x)
-        self._predictor = keras.Model(inputs, outputs, name="nnbench_predict")
+        built = network.build(self.net, self.train)
+        self._dense, self._model, self._predictor = built.dense, built.train, built.predict
 
     # --- capabilities -------------------------------------------------------------------------
 
@@ -504,16 +295,15 @@ class KerasModel(BaseModel):
     def _fit(self, X: np.ndarray, T: np.ndarray, on_epoch: EpochCallback | None) -> list[float]:
         self._check_engine()
         kernels = {layer.kernel.path for layer in self._dense}
-        n = X.shape[0]
-        per_epoch = math.ceil(n / batch_size_for(n, self.train))
-        callback = _EpochEnd(self, on_epoch)
-        with _floatx(self.train.dtype):
+        per_epoch = batches_per_epoch(X.shape[0], self.train)
+        callback = EpochEnd(self._penalty, on_epoch)
+        with floatx(self.train.dtype):
             data = (_tf_dataset(X, T, self.train) if ENGINE == "tensorflow" and self.tf_data
-                    else _SharedOrder(X, T, self.train))
-            optimizer = (_TorchSpecOptimizer if ENGINE == "torch" else _SpecOptimizer)(
+                    else SharedOrder(X, T, self.train))
+            optimizer = (_TorchSpecOptimizer if ENGINE == "torch" else SpecOptimizer)(
                 self.train, kernels)
             self._model.compile(optimizer=optimizer,
-                                loss=_SpecLoss(self.net.output, self.net.loss, self.train.dtype),
+                                loss=SpecLoss(self.net.output, self.net.loss, self.train.dtype),
                                 jit_compile=_JIT_COMPILE[ENGINE],
                                 steps_per_execution=per_epoch if _EPOCH_PER_EXECUTION[ENGINE]
                                 else 1)
@@ -523,7 +313,7 @@ class KerasModel(BaseModel):
 
     def _forward(self, X: np.ndarray) -> np.ndarray:
         self._check_engine()
-        with _floatx(self.train.dtype):
+        with floatx(self.train.dtype):
             return ops.convert_to_numpy(self._predictor(X, training=False))
 
 
