@@ -14,6 +14,7 @@ from __future__ import annotations
 import keras
 from keras import ops
 
+from backends.keras_backend import private
 from bench.spec import TrainSpec
 from bench.spec.constants import ADAM_BETA1, ADAM_BETA2, ADAM_EPSILON
 
@@ -43,7 +44,7 @@ class SpecOptimizer(keras.optimizers.Optimizer):
             self._v = [self.add_variable_from_reference(v, "v") for v in variables]
 
     def update_step(self, gradient, variable, learning_rate):
-        i = self._get_variable_index(variable)
+        i = private.variable_index(self, variable)
         g = ops.cast(gradient, variable.dtype)
         if self._decays[i]:
             g = g + variable * self.l2

@@ -16,6 +16,7 @@ import math
 
 import numpy as np
 
+from backends.keras_backend import private
 from backends.keras_backend.feeding import SharedOrder
 from backends.keras_backend.optimizers import SpecOptimizer
 from bench.spec import TrainSpec
@@ -46,16 +47,20 @@ def feed(X: np.ndarray, T: np.ndarray, train: TrainSpec, threads: int):
     return SharedOrder(X, T, train)
 
 
-class TorchSpecOptimizer(SpecOptimizer):
+# --- torch private API (torch 2.x `torch._foreach_*`, as Keras's own torch optimizers use):
+# everything below up to the end marker; tests/backends/test_keras_backend.py checks that each
+# `torch._foreach_*` named here exists ---------------------------------------------------------
+
+class TorchSpecOptimizer(private.WholeStepUpdate, SpecOptimizer):
     """`SpecOptimizer` on the torch engine: one `torch._foreach_*` call per operation over all
     parameters (the hook Keras's own torch optimizers use), not a dozen Keras ops per
     parameter. The same arithmetic, in the same order, as NumPy's optimizers."""
 
-    def _backend_update_step(self, grads, trainable_variables, learning_rate):
+    def update_all(self, grads, trainable_variables) -> None:
         import torch
 
         with torch.no_grad():
-            index = [self._get_variable_index(v) for v in trainable_variables]
+            index = [private.variable_index(self, v) for v in trainable_variables]
             params = [v.value for v in trainable_variables]
             grads = [g.to(p.dtype) for g, p in zip(grads, params)]
             if self.l2:
@@ -85,5 +90,7 @@ class TorchSpecOptimizer(SpecOptimizer):
                 torch._foreach_mul_(step, scale)
                 torch._foreach_sub_(params, step)
 
+
+# --- end of torch private API -----------------------------------------------------------------
 
 Optimizer = TorchSpecOptimizer
