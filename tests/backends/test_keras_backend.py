@@ -10,7 +10,7 @@ told otherwise, see `dtypes.floatx`) is off by about 1e-7, which 1e-6 would let 
 
 The private Keras names the adapter relies on (all in `backends/keras_backend/private.py`)
 and torch's `_foreach_*` functions its torch engine uses are checked at the end, so an upgrade
-that changes them fails here loudly.
+that changes them fails here loudly; so is the package's layout by engine.
 """
 
 import importlib
@@ -29,7 +29,7 @@ keras_backend = pytest.importorskip("backends.keras_backend")
 
 import keras  # noqa: E402  (after backends.keras_backend chose its engine)
 
-from backends.keras_backend import private  # noqa: E402
+from backends.keras_backend import engines, private  # noqa: E402
 from backends.keras_backend.optimizers import SpecOptimizer  # noqa: E402
 from backends.numpy_backend import NumpyModel  # noqa: E402
 from bench.spec import NetSpec, TrainSpec  # noqa: E402
@@ -423,6 +423,30 @@ def test_unset_keras_backend_defaults_to_tensorflow_in_a_fresh_process():
     done = subprocess.run([sys.executable, "-c", code], env=env, cwd=root,
                           capture_output=True, text=True, timeout=300)
     assert "RESULT tensorflow tensorflow" in done.stdout, done.stderr[-2000:]
+
+
+# --- the package's layout by engine ------------------------------------------------------------
+
+def test_every_engine_module_defines_the_same_names():
+    for name in ("tensorflow", "torch", "jax"):
+        module = importlib.import_module(f"backends.keras_backend.engines.{name}")
+        missing = [attr for attr in engines.INTERFACE if not hasattr(module, attr)]
+        assert not missing, f"engines/{name}.py lacks {missing}"
+        assert issubclass(module.Optimizer, SpecOptimizer)
+    assert keras_backend.engine.current.__name__.endswith(f".engines.{keras_backend.ENGINE}")
+
+
+def test_only_engine_py_asks_which_engine_keras_runs_on():
+    package = os.path.dirname(keras_backend.__file__)
+    for folder, _, files in os.walk(package):
+        for name in files:
+            path = os.path.join(folder, name)
+            if not name.endswith(".py") or path == keras_backend.engine.__file__:
+                continue
+            with open(path) as source:
+                text = source.read()
+            for asks in ("ENGINE ==", "backend.backend()", "KERAS_BACKEND\"]"):
+                assert asks not in text, f"{path} asks {asks!r}: that is engine.py's job"
 
 
 # --- the private Keras API the adapter uses (backends/keras_backend/private.py) -----------------
