@@ -1,4 +1,5 @@
-"""Every framework adapter against the NumPy reference, in this process (`bench.judge.verify` cases).
+"""Every framework adapter against the NumPy reference, in this process (the cases of
+`bench.judge.verify`).
 
 The same cases run in separate processes through `nnbench verify` (tests/bench/test_verify.py);
 here a disagreement shows up with a traceback. Keras's other engines (keras-torch, keras-jax)

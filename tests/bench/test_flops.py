@@ -1,4 +1,5 @@
-"""Training FLOPs of a net: what `bench.execution.flops` counts, on nets small enough to count by hand."""
+"""Training FLOPs of a net: what `bench.execution.flops` counts, on nets small enough to count
+by hand."""
 
 import numpy as np
 import pytest
