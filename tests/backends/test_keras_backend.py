@@ -6,11 +6,18 @@ in subprocesses (marked slow: each imports a second framework and compiles its s
 
 The float64 exactness checks use 1e-10, far tighter than the conformance target of 1e-6: a
 float64 model that silently computes a matmul in float32 (as Keras does on torch and jax unless
-told otherwise, see `_floatx`) is off by about 1e-7, which 1e-6 would let through.
+told otherwise, see `dtypes.floatx`) is off by about 1e-7, which 1e-6 would let through.
+
+The private Keras names the adapter relies on (all in `backends/keras_backend/private.py`)
+and torch's `_foreach_*` functions its torch engine uses are checked at the end, so an upgrade
+that changes them fails here loudly; so is the package's layout by engine.
 """
 
+import importlib
+import inspect
 import json
 import os
+import re
 import subprocess
 import sys
 import textwrap
@@ -20,6 +27,10 @@ import pytest
 
 keras_backend = pytest.importorskip("backends.keras_backend")
 
+import keras  # noqa: E402  (after backends.keras_backend chose its engine)
+
+from backends.keras_backend import engines, private  # noqa: E402
+from backends.keras_backend.optimizers import SpecOptimizer  # noqa: E402
 from backends.numpy_backend import NumpyModel  # noqa: E402
 from bench.spec import NetSpec, TrainSpec  # noqa: E402
 from bench.spec.weights import initial_weights  # noqa: E402
@@ -412,3 +423,100 @@ def test_unset_keras_backend_defaults_to_tensorflow_in_a_fresh_process():
     done = subprocess.run([sys.executable, "-c", code], env=env, cwd=root,
                           capture_output=True, text=True, timeout=300)
     assert "RESULT tensorflow tensorflow" in done.stdout, done.stderr[-2000:]
+
+
+# --- the package's layout by engine ------------------------------------------------------------
+
+def test_every_engine_module_defines_the_same_names():
+    for name in ("tensorflow", "torch", "jax"):
+        module = importlib.import_module(f"backends.keras_backend.engines.{name}")
+        missing = [attr for attr in engines.INTERFACE if not hasattr(module, attr)]
+        assert not missing, f"engines/{name}.py lacks {missing}"
+        assert issubclass(module.Optimizer, SpecOptimizer)
+    assert keras_backend.engine.current.__name__.endswith(f".engines.{keras_backend.ENGINE}")
+
+
+def test_only_engine_py_asks_which_engine_keras_runs_on():
+    package = os.path.dirname(keras_backend.__file__)
+    for folder, _, files in os.walk(package):
+        for name in files:
+            path = os.path.join(folder, name)
+            if not name.endswith(".py") or path == keras_backend.engine.__file__:
+                continue
+            with open(path) as source:
+                text = source.read()
+            for asks in ("ENGINE ==", "backend.backend()", "KERAS_BACKEND\"]"):
+                assert asks not in text, f"{path} asks {asks!r}: that is engine.py's job"
+
+
+# --- the private Keras API the adapter uses (backends/keras_backend/private.py) -----------------
+
+def _parameters(function) -> list[str]:
+    return list(inspect.signature(function).parameters)
+
+
+def test_keras_type_promotion_table_is_still_there_and_still_consulted():
+    """Fails when a Keras release moves, reshapes or stops consulting BIT64_TO_BIT32_DTYPE,
+    which `private.float64_kept` (entered by `dtypes.floatx` for float64 runs) rewrites so that
+    float64 stays float64 on torch and jax; adjust private.py (and only it) then."""
+    from keras.src.backend.common import dtypes as keras_dtypes
+
+    where = "keras.src.backend.common.dtypes.BIT64_TO_BIT32_DTYPE (private.PROMOTION_64)"
+    table = getattr(keras_dtypes, "BIT64_TO_BIT32_DTYPE", None)
+    assert isinstance(table, dict), f"{where} is gone"
+    assert private.PROMOTION_64 is table, f"private.py no longer imports {where}"
+    keras_rule = "float64" if keras_backend.ENGINE == "tensorflow" else "float32"
+    assert table.get("float64") == keras_rule, (
+        f"{where} maps float64 to {table.get('float64')!r}, not {keras_rule!r}: if Keras now "
+        "keeps float64 on every engine (keras-team/keras#23704), private.float64_kept can go")
+    saved = table["float64"]
+    try:
+        table["float64"] = "float32"  # Keras's rule outside TensorFlow
+        assert keras.backend.result_type("float64", "float64") == "float32", (
+            f"keras.backend.result_type no longer consults {where}")
+        with private.float64_kept():
+            assert keras.backend.result_type("float64", "float64") == "float64"
+        assert table["float64"] == "float32", "private.float64_kept did not restore the table"
+    finally:
+        table["float64"] = saved
+
+
+def test_keras_optimizer_private_members_are_still_there():
+    """Fails when a Keras release renames or reshapes `_get_variable_index` (wrapped by
+    private.variable_index for SpecOptimizer) or `_backend_update_step` (overridden by
+    private.WholeStepUpdate for the torch engine's optimizer), or when `apply` stops calling
+    the latter once per step; adjust private.py (and only it) then."""
+    from keras.src.optimizers.base_optimizer import BaseOptimizer
+
+    def member(name: str, used_by: str, parameters: list[str]):
+        found = getattr(BaseOptimizer, name, None)
+        assert callable(found), f"keras BaseOptimizer.{name} is gone ({used_by})"
+        assert _parameters(found) == ["self", *parameters], (
+            f"keras BaseOptimizer.{name} now takes {_parameters(found)} ({used_by})")
+
+    member("_get_variable_index", "private.variable_index", ["variable"])
+    member("_backend_update_step", "private.WholeStepUpdate",
+           ["grads", "trainable_variables", "learning_rate"])
+    class Probe(private.WholeStepUpdate, SpecOptimizer):
+        def update_all(self, grads, trainable_variables):
+            calls.append([private.variable_index(self, v) for v in trainable_variables])
+
+    calls: list = []
+    variables = [keras.Variable(np.zeros(3), name=name) for name in ("a", "b")]
+    optimizer = Probe(F64, {v.path for v in variables})
+    optimizer.apply([np.ones(3), np.ones(3)], variables)
+    assert calls == [[0, 1]], (
+        "keras Optimizer.apply no longer makes one _backend_update_step call per step "
+        "(private.WholeStepUpdate)")
+
+
+def test_torch_private_foreach_functions_used_are_still_there():
+    """Fails when a torch release drops a `torch._foreach_*` function that engines/torch.py's
+    fenced block calls."""
+    torch = pytest.importorskip("torch")
+    path = importlib.import_module("backends.keras_backend.engines.torch").__file__
+    with open(path) as source:
+        used = sorted(set(re.findall(r"torch\.(_foreach_\w+)", source.read())))
+    assert used, "engines/torch.py calls no torch._foreach_* any more: drop this test"
+    missing = [name for name in used if not callable(getattr(torch, name, None))]
+    assert not missing, f"torch lacks {missing}, used by backends/keras_backend/engines/torch.py"

@@ -1,0 +1,22 @@
+"""What differs by Keras engine, one module per engine, as Keras lays out `keras/src/backend/`.
+
+`engine` imports the one for the engine Keras runs on. Each module defines the same names:
+
+- `configure(threads) -> dict`: the engine's thread knobs (and switches it needs, as jax's
+  float64), applied once by `engine.configure`; returns notes on what could not be set.
+- `framework_threads() -> dict`: the thread settings the engine reports.
+- `feed(X, T, train, threads)`: the training data in the shared batch order, as `model.fit`
+  takes it (TensorFlow: a tf.data pipeline; elsewhere `feeding.SharedOrder`).
+- `Optimizer`: the `optimizers.SpecOptimizer` class to use (torch: one that updates every
+  parameter at once with `torch._foreach_*`).
+- `JIT_COMPILE`: `model.compile(jit_compile=...)`.
+- `EPOCH_PER_EXECUTION`: whether `steps_per_execution` is one whole epoch (one call of the
+  compiled train function per epoch, no Python per batch) or 1.
+
+They import their framework inside functions, so that any of them imports on any engine
+(tests/backends/test_keras_backend.py compares their names).
+"""
+
+#: the names every engine module defines
+INTERFACE = ("configure", "framework_threads", "feed", "Optimizer", "JIT_COMPILE",
+             "EPOCH_PER_EXECUTION")
