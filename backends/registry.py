@@ -1,8 +1,12 @@
 """The backend registry: names -> modules, listed without importing any framework.
 
-Adding a backend means adding its module and one `BackendEntry` line below. Keras-style
-variants of one module (e.g. Keras on another engine) are separate entries that share a module
-and differ in `env` (environment set in the worker process before the framework is imported).
+Adding a backend means adding its package and one `BackendEntry` line below. A package holds
+its Model class (the only module that imports its framework) and `capabilities`, a
+framework-free module whose `unsupported(net, train)` says what it cannot follow: the harness
+asks it in its own process, so an unsupported run costs no worker process and no import.
+Keras-style variants of one module (e.g. Keras on another engine) are separate entries that
+share a module and differ in `env` (environment set in the worker process before the
+framework is imported).
 """
 
 from __future__ import annotations
@@ -12,6 +16,8 @@ import importlib.metadata
 import importlib.util
 import os
 from dataclasses import dataclass, field
+
+from bench.spec import NetSpec, SpecError, TrainSpec, check_pair
 
 
 @dataclass(frozen=True)
@@ -24,6 +30,9 @@ class BackendEntry:
     extra: str | None = None         # nnbench extra that installs it
     env: dict[str, str] = field(default_factory=dict)
     requires: tuple[str, ...] = ()   # further import names it needs (e.g. Keras's engine)
+    #: the framework-free module with `unsupported(net, train)`; None: only the Model class
+    #: itself can tell (a backend added with NNBENCH_EXTRA_BACKENDS)
+    capabilities: str | None = None
 
     def unavailable_reason(self) -> str | None:
         """None when the framework (and what it requires) is importable, else the fix."""
@@ -42,25 +51,44 @@ class BackendEntry:
         except importlib.metadata.PackageNotFoundError:
             return None
 
+    @property
+    def decides_without_import(self) -> bool:
+        return self.capabilities is not None
+
+    def unsupported_reason(self, net: NetSpec, train: TrainSpec) -> str | None:
+        """Why the backend cannot follow (net, train), or None; decided without importing the
+        framework. LookupError for an entry without a `capabilities` module."""
+        if self.capabilities is None:
+            raise LookupError(f"backend {self.name!r} declares no capabilities")
+        try:
+            check_pair(net, train)
+        except SpecError as error:
+            return str(error)
+        return importlib.import_module(self.capabilities).unsupported(net, train)
+
 
 BACKENDS: dict[str, BackendEntry] = {
     entry.name: entry
     for entry in (
-        BackendEntry("numpy", "backends.numpy_backend", "NumpyModel", "numpy", "numpy"),
+        BackendEntry("numpy", "backends.numpy_backend", "NumpyModel", "numpy", "numpy",
+                     capabilities="backends.numpy_backend.capabilities"),
         BackendEntry("sklearn", "backends.sklearn_backend", "SklearnModel", "sklearn",
-                     "scikit-learn", extra="sklearn"),
+                     "scikit-learn", extra="sklearn",
+                     capabilities="backends.sklearn_backend.capabilities"),
         BackendEntry("torch", "backends.torch_backend", "TorchModel", "torch", "torch",
-                     extra="torch"),
+                     extra="torch", capabilities="backends.torch_backend.capabilities"),
         BackendEntry("keras", "backends.keras_backend", "KerasModel", "keras", "keras",
                      extra="keras", env={"KERAS_BACKEND": "tensorflow"},
-                     requires=("tensorflow",)),
+                     requires=("tensorflow",), capabilities="backends.keras_backend.capabilities"),
         BackendEntry("keras-torch", "backends.keras_backend", "KerasTorchModel", "keras",
                      "keras", extra="keras-torch", env={"KERAS_BACKEND": "torch"},
-                     requires=("torch",)),
+                     requires=("torch",), capabilities="backends.keras_backend.capabilities"),
         BackendEntry("keras-jax", "backends.keras_backend", "KerasJaxModel", "keras", "keras",
-                     extra="keras-jax", env={"KERAS_BACKEND": "jax"}, requires=("jax",)),
+                     extra="keras-jax", env={"KERAS_BACKEND": "jax"}, requires=("jax",),
+                     capabilities="backends.keras_backend.capabilities"),
         BackendEntry("pybrain", "backends.pybrain_backend", "PybrainModel", "pybrain3",
-                     "pybrain3", extra="pybrain"),
+                     "pybrain3", extra="pybrain",
+                     capabilities="backends.pybrain_backend.capabilities"),
     )
 }
 

@@ -66,12 +66,14 @@ def resolve_suite(suite: str | Suite = "quick", **overrides) -> Suite:
 
 
 @contextlib.contextmanager
-def prepare_session(suite: Suite, out: Path | None = None, resume: bool = False, jobs: int = 1,
+def prepare_session(suite: Suite, out: Path | None = None, resume: bool = False,
                     command: str = "nnbench run") -> Iterator[Session]:
     """Plan `suite`, make (or reopen, with `resume`) its run directory and hold its lock for
-    the block. A new directory gets plan.json with the matmul peak measured now."""
+    the block. A new directory gets plan.json with the matmul peak measured now and how the
+    runs are executed (`execution`)."""
     plan = plan_suite(suite)
-    threads = suite.threads or max(1, default_threads() // jobs)
+    cores = default_threads()
+    threads, jobs = suite.parallelism(cores)
     if resume:
         if out is None:
             raise RunDirError("--resume needs --out DIR, the directory of the run to continue")
@@ -91,7 +93,9 @@ def prepare_session(suite: Suite, out: Path | None = None, resume: bool = False,
             peak = stored.peak if stored else None
         else:
             peak = matmul_peak(threads)
-            rundir.write_plan(StoredPlan(suite.to_dict(), plan, peak))
+            execution = {"executor": "local", "isolation": suite.isolation, "jobs": jobs,
+                         "threads": threads, "cores": cores}
+            rundir.write_plan(StoredPlan(suite.to_dict(), plan, peak, execution))
             todo = list(plan.runs)
         yield Session(rundir, plan, todo, threads, jobs, peak, suite, notes)
 
@@ -99,21 +103,22 @@ def prepare_session(suite: Suite, out: Path | None = None, resume: bool = False,
 def execute(session: Session, on_start: Callable[[PlannedRun], None] | None = None,
             on_done: Callable[[Record], None] | None = None) -> list[Record]:
     """Run the session's remaining runs; Interrupted on Ctrl-C/SIGTERM (records kept)."""
-    runner = Runner(session.rundir.append, session.threads, session.jobs, on_start, on_done)
+    runner = Runner(session.rundir.append, session.threads, session.jobs, on_start, on_done,
+                    isolation=session.suite.isolation)
     return runner.run_all(session.todo)
 
 
 def run_suite(suite: str | Suite = "quick", *, out: str | Path | None = None,
-              resume: bool = False, jobs: int = 1, report: bool = True,
+              resume: bool = False, report: bool = True,
               on_done: Callable[[Record], None] | None = None, **overrides) -> RunDir:
     """Run a suite as `nnbench run` does and return its run directory.
 
     `overrides` are the suite's fields: tasks, backends, recipes (lists of names), seeds,
-    repeat, epochs, init, threads, timeout. `report=False` skips report.md/html and plots
-    (summary.csv is written either way).
+    repeat, epochs, init, threads, jobs, isolation, timeout. `report=False` skips
+    report.md/html and plots (summary.csv is written either way).
     """
     resolved = resolve_suite(suite, **overrides)
-    with prepare_session(resolved, Path(out) if out else None, resume, jobs,
+    with prepare_session(resolved, Path(out) if out else None, resume,
                          command="bench.api.run_suite") as session:
         execute(session, on_done=on_done)
         if report:

@@ -17,9 +17,13 @@ everything that differs by engine lives there, one module per engine as in Keras
 
 Translation choices are all exact (float64 runs agree with NumpyModel to about 1e-15); each
 module's docstring says which it makes and why.
+
+`capabilities` says what no engine can follow, from the specs alone; it is the one module
+here that imports no Keras (this package's names below import Keras when first used).
 """
 
-from backends.keras_backend.engine import ENGINE, keras
-from backends.keras_backend.model import KerasJaxModel, KerasModel, KerasTorchModel
+from backends.lazy import lazy_attributes
 
-__all__ = ["ENGINE", "KerasJaxModel", "KerasModel", "KerasTorchModel", "keras"]
+__getattr__ = lazy_attributes(__name__, {
+    "ENGINE": "engine", "keras": "engine", "KerasModel": "model", "KerasTorchModel": "model",
+    "KerasJaxModel": "model"})

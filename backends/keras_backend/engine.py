@@ -6,14 +6,15 @@ changes it (when it is unset and Keras is not yet imported, as in a plain pytest
 defaults it to "tensorflow"). `ENGINE` is what Keras really runs on, `current` the module of
 `engines` that holds everything that differs by engine; no other module asks which engine runs.
 
-Import order matters, so this module runs first in the package (`__init__` imports it before
+Import order matters, so this module runs first in the package (`model` imports it before
 anything that imports keras). Set here, before keras (and with it the engine) is imported, and
-only what cannot wait: the KERAS_BACKEND default; TF_CPP_MIN_LOG_LEVEL (TensorFlow's INFO lines
-on import); and for jax with one thread requested, single-threaded Eigen through XLA_FLAGS,
-which XLA reads once when jax starts (XLA has no thread-count knob to turn later). Everything
-else (TensorFlow's and torch's thread counts, jax's float64 switch) waits for `configure()`,
-which the model calls the first time it is built or asked for its threads: importing the
-package changes no framework state.
+only what cannot wait: the KERAS_BACKEND default and TF_CPP_MIN_LOG_LEVEL (TensorFlow's INFO
+lines on import). Everything else (TensorFlow's and torch's thread counts, jax's float64
+switch and its single-threaded XLA, which XLA reads when it first computes, not on import)
+waits for `configure()`, which the model calls the first time it is built or asked for its
+threads, with the thread count asked for then (`bench.spec.threads.requested_threads`):
+importing the package changes no framework state, so a process that imported it (a fork
+server) can fork children that each configure their engine as their run says.
 """
 
 from __future__ import annotations
@@ -27,14 +28,6 @@ from bench.spec.threads import requested_threads
 if "KERAS_BACKEND" not in os.environ and "keras" not in sys.modules:
     os.environ["KERAS_BACKEND"] = "tensorflow"
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "1")  # TensorFlow's INFO lines on every import
-
-#: the thread count this run was given (`bench.spec.threads`), read once
-THREADS = requested_threads()
-_REQUESTED = os.environ.get("KERAS_BACKEND", "tensorflow")
-_XLA_SINGLE_THREAD = "--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1"
-if _REQUESTED == "jax" and "jax" not in sys.modules:
-    if THREADS == 1 and "xla_cpu_multi_thread_eigen" not in os.environ.get("XLA_FLAGS", ""):
-        os.environ["XLA_FLAGS"] = f"{os.environ.get('XLA_FLAGS', '')} {_XLA_SINGLE_THREAD}"
 
 import keras  # noqa: E402  (after the environment above)
 
@@ -50,13 +43,17 @@ except ModuleNotFoundError as error:
     current = None
 
 _notes: dict | None = None
+#: the thread count `configure` applied (None: not yet configured)
+threads: int | None = None
 
 
 def configure() -> dict:
-    """Apply the engine's settings for THREADS, once; returns notes on what could not be set."""
-    global _notes
+    """Apply the engine's settings for the requested threads, once per process; returns notes
+    on what could not be set."""
+    global _notes, threads
     if _notes is None:
-        _notes = current.configure(THREADS) if current else {}
+        threads = requested_threads()
+        _notes = current.configure(threads) if current else {}
     return _notes
 
 
@@ -64,7 +61,7 @@ def framework_threads() -> dict:
     """The thread settings the engine reports (after `configure`), with its notes."""
     notes = configure()
     reported = current.framework_threads() if current else {}
-    return {"engine": ENGINE, "requested": THREADS, **reported, **notes}
+    return {"engine": ENGINE, "requested": threads, **reported, **notes}
 
 
 def framework_version() -> str:

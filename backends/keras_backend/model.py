@@ -2,9 +2,11 @@
 
 One class per engine, so that the registry can name each; Keras runs on one engine per process
 (`engine`), and each class checks that it is its own and says how to fix it when it is not.
-A model builds its `network`, trains it with one `model.fit` per `fit` (the engine's feed of
-the shared batch order, `SpecLoss`, the engine's `SpecOptimizer`, `EpochEnd`), all inside
-`dtypes.floatx`. `optimizer="perceptron"` is unsupported (Keras trains by gradients only).
+A model builds its `network` when it is first given weights or first used (so that the
+shared initial weights are its layers' first values), trains it with one `model.fit` per
+`fit` (the engine's feed of the shared batch order, `SpecLoss`, the engine's `SpecOptimizer`,
+`EpochEnd`) and predicts with Keras's compiled predict function, all inside `dtypes.floatx`.
+`optimizer="perceptron"` is unsupported (Keras trains by gradients only).
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import numpy as np
 from keras import ops
 
 from backends.base import BaseModel
-from backends.keras_backend import engine, network
+from backends.keras_backend import capabilities, engine, network
 from backends.keras_backend.callbacks import EpochEnd
 from backends.keras_backend.dtypes import floatx
 from backends.keras_backend.feeding import SharedOrder, batches_per_epoch
@@ -38,8 +40,7 @@ class KerasModel(BaseModel):
         self._check_engine()
         engine.configure()
         super().__init__(net, train)
-        with floatx(train.dtype):
-            self._build()
+        self._network: network.Network | None = None
 
     @classmethod
     def _check_engine(cls) -> None:
@@ -49,18 +50,23 @@ class KerasModel(BaseModel):
                 f"this process runs keras on {engine.ENGINE}"
             )
 
-    def _build(self) -> None:
-        built = network.build(self.net, self.train)
-        self._dense, self._model, self._predictor = built.dense, built.train, built.predict
+    def _built(self, weights: Weights | None = None) -> network.Network:
+        """The Keras network, built now if it is not yet (holding `weights` when given, else
+        with Keras's initialisers for the spec's scheme)."""
+        if self._network is None:
+            with floatx(self.train.dtype):
+                self._network = network.build(self.net, self.train, weights)
+        return self._network
+
+    @property
+    def _dense(self) -> list:
+        return self._built().dense
 
     # --- capabilities -------------------------------------------------------------------------
 
     @classmethod
     def _unsupported(cls, net: NetSpec, train: TrainSpec) -> str | None:
-        if train.optimizer == "perceptron":
-            return ("the perceptron learning rule is not gradient descent; Keras trains by "
-                    "gradients only")
-        return None
+        return capabilities.unsupported(net, train)
 
     @classmethod
     def framework_version(cls) -> str:
@@ -73,6 +79,9 @@ class KerasModel(BaseModel):
     # --- weights ------------------------------------------------------------------------------
 
     def _set_weights(self, weights: Weights) -> None:
+        if self._network is None:
+            self._built(weights)
+            return
         for layer, (W, b) in zip(self._dense, weights):
             layer.set_weights([W] if b is None else [W, b])
 
@@ -101,21 +110,23 @@ class KerasModel(BaseModel):
         callback = EpochEnd(self._penalty, on_epoch)
         with floatx(self.train.dtype):
             current = engine.current
-            data = (current.feed(X, T, self.train, engine.THREADS) if self.tf_data
+            data = (current.feed(X, T, self.train, engine.threads) if self.tf_data
                     else SharedOrder(X, T, self.train))
-            self._model.compile(optimizer=current.Optimizer(self.train, kernels),
+            trained = self._built().train
+            trained.compile(optimizer=current.Optimizer(self.train, kernels),
                                 loss=SpecLoss(self.net.output, self.net.loss, self.train.dtype),
                                 jit_compile=current.JIT_COMPILE,
                                 steps_per_execution=per_epoch if current.EPOCH_PER_EXECUTION
                                 else 1)
-            self._model.fit(data, epochs=self.train.epochs, steps_per_epoch=per_epoch,
-                            shuffle=False, verbose=0, callbacks=[callback])
+            trained.fit(data, epochs=self.train.epochs, steps_per_epoch=per_epoch,
+                        shuffle=False, verbose=0, callbacks=[callback])
         return callback.losses
 
     def _forward(self, X: np.ndarray) -> np.ndarray:
         self._check_engine()
+        predictor = self._built().predict
         with floatx(self.train.dtype):
-            return ops.convert_to_numpy(self._predictor(X, training=False))
+            return np.asarray(predictor.predict_on_batch(X))
 
 
 class KerasTorchModel(KerasModel):

@@ -9,9 +9,9 @@ shared batch order, sgd / momentum through PyBrain's GradientDescent, the spec's
 
 pybrain3 3.0.4 does not import on current SciPy (it takes NumPy's names from the `scipy`
 namespace); the project's choice is a contained shim rather than a pinned old environment,
-see `compat`.
+see `compat`. `capabilities` says what it cannot follow without importing pybrain3.
 """
 
-from backends.pybrain_backend.model import PybrainModel
+from backends.lazy import lazy_attributes
 
-__all__ = ["PybrainModel"]
+__getattr__ = lazy_attributes(__name__, {"PybrainModel": "model"})

@@ -49,6 +49,7 @@ from threadpoolctl import threadpool_info, threadpool_limits
 
 from backends.base import BaseModel
 from backends.protocol import EpochCallback, Weights
+from backends.pybrain_backend import capabilities
 from backends.pybrain_backend.compat import GradientDescent
 from backends.pybrain_backend.network import PybrainNetwork
 from bench.spec import NetSpec, TrainSpec
@@ -130,10 +131,7 @@ class PybrainModel(BaseModel):
 
     @classmethod
     def _unsupported(cls, net: NetSpec, train: TrainSpec) -> str | None:
-        if train.optimizer == "perceptron":
-            return ("optimizer='perceptron': PyBrain has no perceptron learning rule (its "
-                    "trainers descend gradients, and a step unit has none)")
-        return None
+        return capabilities.unsupported(net, train)
 
     @classmethod
     def deviations(cls, net: NetSpec, train: TrainSpec) -> list[str]:

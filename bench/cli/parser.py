@@ -9,7 +9,7 @@ from backends.registry import BACKENDS
 from bench.judge import verify as verification
 from bench.judge.baseline import DEFAULT_PATH as DEFAULT_BASELINE
 from bench.plan.runs import INIT_MODES
-from bench.plan.suite import BUILTIN_SUITES
+from bench.plan.suite import BUILTIN_SUITES, ISOLATIONS
 from tasks.registry import TASKS
 
 
@@ -52,10 +52,13 @@ def build_parser() -> argparse.ArgumentParser:
                      help="shared: same initial weights on every backend (default); "
                           "native: each framework's own initialisers")
     run.add_argument("--threads", type=positive(int),
-                     help="compute threads per run (default: all cores / jobs)")
+                     help="compute threads per run (default 1, or the cores / --jobs)")
+    run.add_argument("--jobs", type=positive(int),
+                     help="runs at a time (default: one per core, or the cores / --threads)")
+    run.add_argument("--isolation", choices=ISOLATIONS,
+                     help="forked: every run a fork of a pre-imported process per backend "
+                          "(default; imports paid once); fresh: every run a new interpreter")
     run.add_argument("--timeout", type=positive(float), help="seconds per run (default 600)")
-    run.add_argument("--jobs", type=positive(int), default=1,
-                     help="runs at a time (default 1)")
     run.add_argument("--out", type=Path, help="output directory (default: "
                      "results/runs/<UTC timestamp>)")
     run.add_argument("--resume", action="store_true",

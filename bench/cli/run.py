@@ -67,8 +67,9 @@ def cmd_run(args: argparse.Namespace, console: Console) -> int:
             args.suite, tasks=names("tasks", args.tasks, list(TASKS)),
             backends=names("backends", args.backends, list(BACKENDS)),
             recipes=names("recipes", args.recipe), seeds=args.seeds, repeat=args.repeat,
-            epochs=args.epochs, init=args.init, threads=args.threads, timeout=args.timeout)
-        with prepare_session(suite, args.out, args.resume, args.jobs,
+            epochs=args.epochs, init=args.init, threads=args.threads, jobs=args.jobs,
+            isolation=args.isolation, timeout=args.timeout)
+        with prepare_session(suite, args.out, args.resume,
                              command=shlex.join(["nnbench", *sys.argv[1:]])) as session:
             return _run(session, console)
     except InputError as exc:
@@ -82,8 +83,8 @@ def _run(session, console: Console) -> int:
     repeats = f" x {session.suite.repeat} repeats" if session.suite.repeat > 1 else ""
     console.print(f"nnbench: {len(todo)} run(s) of {len(session.plan.runs)} "
                   f"({plural(session.suite.seeds, 'seed')}{repeats}), "
-                  f"{plural(session.threads, 'thread')} each -> {out}", highlight=False,
-                  markup=False)
+                  f"{session.jobs} at a time, {plural(session.threads, 'thread')} each -> {out}",
+                  highlight=False, markup=False)
     if session.peak:
         console.print(f"float32 matmul peak: {peak_text(session.peak)}", highlight=False)
     # Both stop the suite gracefully. SIGINT explicitly too: a process started from a

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import platform
+import socket
 import subprocess
 from pathlib import Path
 
@@ -33,12 +34,15 @@ def git_commit() -> str | None:
     return commit + ("+dirty" if dirty else "")
 
 
+@functools.cache
 def machine() -> dict:
+    """The machine and software a record was measured with (cached: one look per process)."""
     import os
 
     import numpy
 
     return {
+        "host": socket.gethostname(),
         "python": platform.python_version(),
         "numpy": numpy.__version__,
         "cpu": cpu_model(),

@@ -144,6 +144,9 @@ class Record:
     started_at: str | None = None
     wall_seconds: float | None = None
     stop_reason: str | None = None
+    #: how the run was executed: executor ("local", "ray"), mode ("forked", "fresh", "decided
+    #: without a process"), the executor's own elapsed seconds for the run, ...
+    executor: dict[str, Any] = field(default_factory=dict)
     schema: str = SCHEMA
     #: keys of the JSON object this version does not know, kept as they were
     extra: dict[str, Any] = field(default_factory=dict)
@@ -185,6 +188,8 @@ class Record:
         }
         if self.stop_reason is not None or "stop_reason" in self.extra:
             out["stop_reason"] = self.stop_reason
+        if self.executor:
+            out["executor"] = self.executor
         out.update({k: v for k, v in self.extra.items() if k not in out})
         return out
 
@@ -194,47 +199,53 @@ class Record:
     @classmethod
     def from_dict(cls, data: Any) -> Record:
         """Read (and upgrade) one record; RecordError says why a line is not one."""
-        if not isinstance(data, dict):
-            raise RecordError("not a JSON object")
-        schema = data.get("schema", SCHEMA)
-        if schema not in READABLE_SCHEMAS:
-            raise RecordError(f"schema {schema!r} is not one this nnbench reads "
-                              f"({', '.join(READABLE_SCHEMAS)})")
-        for key in ("run_id", "task", "recipe", "backend"):
-            if not isinstance(data.get(key), str) or not data[key]:
-                raise RecordError(f"{key} is missing or not a name")
-        status = data.get("status")
-        if status not in STATUSES:
-            raise RecordError(f"status {status!r} is not one of {', '.join(STATUSES)}")
-        seed, repeat = data.get("seed"), data.get("repeat") or 0
-        if isinstance(seed, bool) or not isinstance(seed, int) or not isinstance(repeat, int):
-            raise RecordError("seed and repeat must be integers")
-        parts = {}
-        for key in ("metrics", "history", "timing", "throughput", "env", "net", "train"):
-            value = data.get(key) or {}
-            if not isinstance(value, dict):
-                raise RecordError(f"{key} must be a JSON object")
-            parts[key] = value
-        metrics = parts["metrics"]
-        if status == "ok" and _number(metrics.get("test_accuracy")) is None:
-            raise RecordError("an ok record without a numeric metrics.test_accuracy")
-        deviations = data.get("deviations") or []
-        if not isinstance(deviations, list):
-            raise RecordError("deviations must be a list")
+        parts = _checked_parts(data)
         known = {f.name for f in fields(cls)} | {"schema"}
         return cls(
             run_id=data["run_id"], task=data["task"], recipe=data["recipe"],
-            backend=data["backend"], seed=seed, repeat=repeat,
-            init=data.get("init") or "shared", status=status, error=data.get("error"),
-            detail=data.get("detail"), deviations=[str(d) for d in deviations],
-            metrics=metrics, history=History.from_dict(parts["history"]),
+            backend=data["backend"], seed=data["seed"], repeat=data.get("repeat") or 0,
+            init=data.get("init") or "shared", status=data["status"], error=data.get("error"),
+            detail=data.get("detail"), deviations=[str(d) for d in parts["deviations"]],
+            metrics=parts["metrics"], history=History.from_dict(parts["history"]),
             timing=Timing.from_dict(parts["timing"]),
             throughput=Throughput.from_dict(parts["throughput"]),
             peak_rss_mb=_number(data.get("peak_rss_mb")), n_params=data.get("n_params"),
             epochs_run=data.get("epochs_run") or 0, env=parts["env"], net=parts["net"],
             train=parts["train"], started_at=data.get("started_at"),
             wall_seconds=_number(data.get("wall_seconds")), stop_reason=data.get("stop_reason"),
-            extra={k: v for k, v in data.items() if k not in known})
+            executor=parts["executor"], extra={k: v for k, v in data.items() if k not in known})
+
+
+def _checked_parts(data: Any) -> dict[str, Any]:
+    """The record's nested parts (empty where absent), after checking what every statistic
+    relies on: the schema, the names, the status, seed and repeat, and an ok record's
+    accuracy. RecordError on the first problem."""
+    if not isinstance(data, dict):
+        raise RecordError("not a JSON object")
+    schema = data.get("schema", SCHEMA)
+    if schema not in READABLE_SCHEMAS:
+        raise RecordError(f"schema {schema!r} is not one this nnbench reads "
+                          f"({', '.join(READABLE_SCHEMAS)})")
+    for key in ("run_id", "task", "recipe", "backend"):
+        if not isinstance(data.get(key), str) or not data[key]:
+            raise RecordError(f"{key} is missing or not a name")
+    if data.get("status") not in STATUSES:
+        raise RecordError(f"status {data.get('status')!r} is not one of {', '.join(STATUSES)}")
+    for key in ("seed", "repeat"):
+        value = data.get(key, 0) or 0
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise RecordError("seed and repeat must be integers")
+    parts = {key: data.get(key) or {} for key in ("metrics", "history", "timing", "throughput",
+                                                   "env", "net", "train", "executor")}
+    wrong = [key for key, value in parts.items() if not isinstance(value, dict)]
+    if wrong:
+        raise RecordError(f"{wrong[0]} must be a JSON object")
+    if data["status"] == "ok" and _number(parts["metrics"].get("test_accuracy")) is None:
+        raise RecordError("an ok record without a numeric metrics.test_accuracy")
+    parts["deviations"] = data.get("deviations") or []
+    if not isinstance(parts["deviations"], list):
+        raise RecordError("deviations must be a list")
+    return parts
 
 
 def append_line(path: Path, line: str) -> None:

@@ -1,9 +1,22 @@
-"""Runs a plan: one fresh worker process per run, a timeout each, records appended as runs end.
+"""The local executor: every planned run in a process of its own, `jobs` at a time, a timeout
+each, each record handed on as its run ends.
+
+How a run gets its process (recorded in the record's `executor.mode`):
+
+- "decided without a process": the backend is unavailable or declares the spec unsupported
+  (`precheck`); the record is made here, in milliseconds.
+- "forked" (the default isolation): a fork of the backend's pre-imported server
+  (`forkserver`), so the framework's import is paid once per backend and suite, not once per
+  run; every run still has a process of its own, started from the same post-import state.
+  The servers are started, all at once, before the first run, so that their imports never
+  run beside a timed run.
+- "fresh": a new interpreter per run (`isolation="fresh"`, or for a backend whose server
+  could not start; the record's `executor.note` says why).
 
 A worker that raises writes a `failed` record itself; one that dies (segfault, os._exit, out of
-memory) or outlives its timeout is turned into a `failed`/`timeout` record here, with the tail
-of its stderr. On Ctrl-C or SIGTERM the running workers are stopped, every finished record is
-already on disk, and `Interrupted` tells the caller how far it got.
+memory, its server gone) or outlives its timeout is turned into a `failed`/`timeout` record
+here, with the tail of its output. On Ctrl-C or SIGTERM the running workers are stopped, every
+finished record is already saved, and `Interrupted` tells the caller how far it got.
 """
 
 from __future__ import annotations
@@ -15,13 +28,19 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
-from bench.execution import process
+from backends.registry import get_entry
+from bench.execution import precheck, process
+from bench.execution.forkserver import ForkServer, ForkServerError
 from bench.execution.records import Record, RecordError
 from bench.plan.runs import PlannedRun
+from bench.plan.suite import ISOLATIONS
 
 STDERR_TAIL_LINES = 15
-POLL_SECONDS = 0.05
+POLL_SECONDS = 0.01
+RUN_TARGET = "bench.execution.worker:run_payload"
+PREPARE_TARGET = "bench.execution.worker:prepare"
 
 
 class Interrupted(Exception):
@@ -35,10 +54,12 @@ class Interrupted(Exception):
 @dataclass
 class _Running:
     run: PlannedRun
-    process: object
+    handle: Any            # a subprocess.Popen, or a forkserver.ForkedChild
+    mode: str
     started: float
     result: Path
-    stderr: Path
+    log: Path
+    note: str = ""
     timed_out: bool = False
 
 
@@ -51,15 +72,26 @@ def _tail(path: Path, lines: int = STDERR_TAIL_LINES) -> str:
 
 
 class Runner:
-    """Executes runs in worker processes, `jobs` at a time, with `threads` threads each, and
-    hands each record to `save` (e.g. `RunDir.append`) as the run ends, before `on_done`."""
+    """Executes runs on this machine, `jobs` at a time, with `threads` threads each, and hands
+    each record to `save` (e.g. `RunDir.append`) as the run ends, before `on_done`."""
+
+    name = "local"
 
     def __init__(self, save: Callable[[Record], None], threads: int, jobs: int = 1,
                  on_start: Callable[[PlannedRun], None] | None = None,
-                 on_done: Callable[[Record], None] | None = None) -> None:
+                 on_done: Callable[[Record], None] | None = None,
+                 isolation: str = "forked") -> None:
+        if isolation not in ISOLATIONS:
+            raise ValueError(f"isolation={isolation!r}; choose one of {', '.join(ISOLATIONS)}")
         self.save, self.threads, self.jobs = save, threads, jobs
         self.on_start, self.on_done = on_start, on_done
+        self.isolation = isolation
         self.env = process.child_environment(threads)
+        self.servers: dict[str, ForkServer] = {}
+        #: why a backend runs in fresh processes although forking was asked for
+        self.fresh_because: dict[str, str] = {}
+
+    # --- the loop ---------------------------------------------------------------------------
 
     def run_all(self, runs: list[PlannedRun]) -> list[Record]:
         records: list[Record] = []
@@ -67,6 +99,9 @@ class Runner:
         running: list[_Running] = []
         with tempfile.TemporaryDirectory(prefix="nnbench-") as scratch:
             try:
+                pending = self._decide_in_parent(pending, records)
+                if self.isolation == "forked":
+                    self._start_servers(pending, Path(scratch))
                 while pending or running:
                     while pending and len(running) < self.jobs:
                         running.append(self._start(pending.pop(0), Path(scratch)))
@@ -76,50 +111,112 @@ class Runner:
                     time.sleep(POLL_SECONDS)
             except KeyboardInterrupt:
                 for item in running:
-                    process.stop(item.process)
+                    process.stop(item.handle)
                 raise Interrupted(len(records), len(runs)) from None
+            finally:
+                for server in self.servers.values():
+                    server.close()
         return records
+
+    def _decide_in_parent(self, runs: list[PlannedRun], records: list[Record]
+                          ) -> list[PlannedRun]:
+        """Record every run that needs no process; the others, in order."""
+        rest = []
+        for run in runs:
+            record = precheck.decide(run, self.threads, self.name)
+            if record is None:
+                rest.append(run)
+            else:
+                records.append(self._finish(record))
+        return rest
+
+    # --- processes --------------------------------------------------------------------------
+
+    def _start_servers(self, runs: list[PlannedRun], scratch: Path) -> None:
+        """A fork server per backend of `runs`, all importing at once, before any run."""
+        splits: dict[str, list[tuple[str, int]]] = {}
+        for run in runs:
+            splits.setdefault(run.backend, [])
+            if (run.task, run.seed) not in splits[run.backend]:
+                splits[run.backend].append((run.task, run.seed))
+        starting = {}
+        for backend, needed in splits.items():
+            env = {**self.env, **get_entry(backend).env}
+            starting[backend] = ForkServer(
+                PREPARE_TARGET, {"backend": backend, "splits": needed}, env,
+                scratch / f"server-{backend}.log")
+        for backend, server in starting.items():
+            try:
+                server.wait_ready()
+                self.servers[backend] = server
+            except ForkServerError as exc:
+                self.fresh_because[backend] = f"its fork server did not start: {exc}"
 
     def _start(self, run: PlannedRun, scratch: Path) -> _Running:
         stem = scratch / run.run_id.replace("/", "__")
-        job, result, stderr = (stem.with_suffix(s) for s in (".run.json", ".result.json", ".err"))
-        job.write_text(json.dumps(run.to_dict()))
+        job, result, log = (stem.with_suffix(s) for s in (".run.json", ".result.json", ".log"))
+        payload = {"run": run.to_dict()}
         if self.on_start:
             self.on_start(run)
-        with open(stderr, "wb") as err:
-            child = process.start(["-m", "bench.execution.worker", str(job), str(result)],
-                                  self.env, stdout=err, stderr=err)
-        return _Running(run, child, time.monotonic(), result, stderr)
+        server = self.servers.get(run.backend)
+        note = self.fresh_because.get(run.backend, "")
+        if server is not None:
+            try:
+                child = server.fork(run.run_id, RUN_TARGET, payload, result, log)
+                return _Running(run, child, "forked", time.monotonic(), result, log)
+            except ForkServerError as exc:
+                note = f"its fork server failed: {exc}"
+                self.fresh_because[run.backend] = note
+                del self.servers[run.backend]
+                server.close()
+        job.write_text(json.dumps(payload))
+        env = {**self.env, **get_entry(run.backend).env}
+        with open(log, "wb") as out:
+            handle = process.start(["-m", "bench.execution.child", RUN_TARGET, str(job),
+                                    str(result)], env, stdout=out, stderr=out)
+        return _Running(run, handle, "fresh", time.monotonic(), result, log, note)
 
     def _finished(self, item: _Running) -> bool:
-        if item.process.poll() is not None:
+        if item.handle.poll() is not None:
             return True
         if time.monotonic() - item.started > item.run.timeout:
-            process.stop(item.process)
+            process.stop(item.handle)
             item.timed_out = True
             return True
         return False
 
     def _collect(self, item: _Running) -> Record:
-        code = item.process.returncode
         record = None
-        if item.result.exists():
+        if item.result.exists() and not item.timed_out:
             try:
                 record = Record.from_dict(json.loads(item.result.read_text()))
             except (ValueError, RecordError):
                 record = None
         if record is None:
-            record = Record.for_run(item.run)
-            record.started_at = datetime.now(UTC).isoformat(timespec="seconds")
-            record.wall_seconds = time.monotonic() - item.started
-            record.env = {"threads": self.threads}
-            if item.timed_out:
-                record.status = "timeout"
-                record.error = (f"run exceeded its timeout of {item.run.timeout:g} s and was "
-                                "stopped")
-            else:
-                record.status, record.error = "failed", process.exit_reason(code)
-            record.detail = _tail(item.stderr) or None
+            record = self._failure(item)
+        record.executor = {"name": self.name, "mode": item.mode,
+                           "elapsed_seconds": time.monotonic() - item.started,
+                           **({"note": item.note} if item.note else {})}
+        return self._finish(record)
+
+    def _failure(self, item: _Running) -> Record:
+        """The record of a run whose process ended without one."""
+        record = Record.for_run(item.run)
+        record.started_at = datetime.now(UTC).isoformat(timespec="seconds")
+        record.wall_seconds = time.monotonic() - item.started
+        record.env = {"threads": self.threads}
+        if item.timed_out:
+            record.status = "timeout"
+            record.error = (f"run exceeded its timeout of {item.run.timeout:g} s and was "
+                            "stopped")
+        else:
+            record.status = "failed"
+            record.error = getattr(item.handle, "lost", "") or \
+                process.exit_reason(item.handle.returncode)
+        record.detail = _tail(item.log) or None
+        return record
+
+    def _finish(self, record: Record) -> Record:
         self.save(record)
         if self.on_done:
             self.on_done(record)

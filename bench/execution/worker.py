@@ -1,21 +1,23 @@
-"""One run in its own fresh process: `python -m bench.execution.worker RUN.json RESULT.json`.
+"""One run: data, model, training, metrics, one record. Run by the executor in a process of its
+own, a fresh interpreter or a fork of a pre-imported one (`bench.execution.child` with the
+target `run_payload`; `prepare` is what a backend's fork server does once).
 
-The runner starts this module once per run (thread variables already in the environment).
-It loads the task's data (not timed), imports the backend (timed: import), builds the model and
-sets the shared initial weights (build), trains with a per-epoch monitor (first/steady epochs,
-fit), predicts (predict), computes metrics, and writes one complete record to RESULT.json.
-The record's `throughput` holds the training rows, the training FLOPs of one epoch
-(`bench.execution.flops`) and the steady epoch's achieved GFLOP/s. Any
-exception becomes a `failed` record with its reason; a crash or hang is caught by the runner.
+It loads the task's data (not timed; cached per process, so a fork server loads each planned
+split once for all its runs), imports the backend (timed: import; in a forked run, the
+import its server paid once), builds the model and sets the shared initial weights (build),
+trains with a per-epoch monitor (first/steady epochs, fit), predicts (predict), computes
+metrics, and returns one complete record. The record's `throughput` holds the training rows,
+the training FLOPs of one epoch (`bench.execution.flops`) and the steady epoch's achieved
+GFLOP/s. Any exception becomes a `failed` record with its reason; a crash or hang is caught by
+the executor.
 """
 
 from __future__ import annotations
 
-import json
+import functools
 import math
 import os
 import resource
-import sys
 import time
 import traceback
 from datetime import UTC, datetime
@@ -27,12 +29,14 @@ import numpy as np
 from backends.registry import get_backend, get_entry
 from bench.execution import environment
 from bench.execution.flops import gflops, training_flops_per_epoch
+from bench.execution.folds import outputs_of, parallel_refits
 from bench.execution.metrics import accuracy, loss_value
 from bench.execution.records import History, Record, Throughput
 from bench.plan.runs import PlannedRun
 from bench.spec import NetSpec, TrainSpec, threads
 from bench.spec.targets import decode_outputs, encode_targets
 from bench.spec.weights import initial_weights
+from tasks.base import Split
 from tasks.registry import get_task
 
 #: at most this many validation evaluations per run (they are excluded from timings)
@@ -99,34 +103,53 @@ def _test_metrics(task, net: NetSpec, y: np.ndarray, outputs: np.ndarray) -> dic
     return metrics
 
 
-def _leave_one_out(Model, net, train, init, folds) -> tuple[np.ndarray, np.ndarray]:
-    """Held-out labels and output activations pooled over leave-one-out folds."""
-    y_true, outputs = [], []
-    for fold in folds:
-        model = _build(Model, net, train, init)
-        model.fit(fold.X_train, fold.y_train)
-        outputs.append(model.predict_proba(fold.X_test))
-        y_true.append(fold.y_test)
-    return np.concatenate(y_true), np.concatenate(outputs)
+def _fit_fold(Model, net: NetSpec, train: TrainSpec, init: str, fold: Split) -> np.ndarray:
+    """One leave-one-out refit: its held-out output activations."""
+    model = _build(Model, net, train, init)
+    model.fit(fold.X_train, fold.y_train)
+    return model.predict_proba(fold.X_test)
+
+
+@functools.cache
+def split_of(task_name: str, seed: int) -> Split:
+    """The task's checked split for a seed, loaded once per process."""
+    return get_task(task_name).split(seed)
+
+
+@functools.cache
+def import_backend(name: str) -> tuple[type, float]:
+    """(the backend's Model class, seconds its import took), imported once per process, with
+    the backend's environment (e.g. KERAS_BACKEND) set first."""
+    os.environ.update(get_entry(name).env)
+    t0 = time.perf_counter()
+    Model = get_backend(name)
+    return Model, time.perf_counter() - t0
+
+
+def prepare(payload: dict) -> dict:
+    """What a backend's fork server does once, before forking its runs: import the backend
+    and load every split its runs will use. Returns the import time."""
+    _, seconds = import_backend(payload["backend"])
+    for task, seed in payload.get("splits", []):
+        split_of(task, seed)
+    return {"import_seconds": seconds}
 
 
 def execute(run: PlannedRun, record: Record) -> None:
     """Carry out one run, filling `record` in place (status and error included)."""
     net, train = run.net, run.train
     task = get_task(run.task)
-    split = task.split(run.seed)
+    split = split_of(run.task, run.seed)
     entry = get_entry(run.backend)
     record.env.update(framework=entry.framework, framework_version=entry.framework_version())
     reason = entry.unavailable_reason()
     if reason:
         record.status, record.error = "unavailable", reason
         return
-    os.environ.update(entry.env)
 
-    t0 = time.perf_counter()
-    Model = get_backend(entry.name)
+    Model, seconds = import_backend(entry.name)
     timing = record.timing
-    timing.import_seconds = time.perf_counter() - t0
+    timing.import_seconds = seconds
     record.env["framework_version"] = Model.framework_version()
     reason = Model.supports(net, train)
     if reason:
@@ -135,7 +158,24 @@ def execute(run: PlannedRun, record: Record) -> None:
     record.deviations = list(getattr(Model, "deviations", lambda n, t: [])(net, train))
     if run.init == "native" and getattr(Model, "native_init", None):
         record.deviations.append(f"init=native: {Model.native_init}, not the spec's {net.init}")
+    folds = task.folds(run.seed) if task.protocol == "leave-one-out" else []
 
+    def fit_fold(index: int) -> np.ndarray:
+        return _fit_fold(Model, net, train, run.init, folds[index])
+
+    # forked now, before this process builds a model (see bench.execution.folds)
+    workers = parallel_refits(min(threads.requested_threads(), len(folds)), fit_fold) \
+        if folds else None
+    try:
+        _train_and_evaluate(run, record, Model, task, split, folds, fit_fold, workers)
+    finally:
+        if workers is not None:
+            workers.close()
+
+
+def _train_and_evaluate(run: PlannedRun, record: Record, Model, task, split: Split, folds,
+                        fit_fold, workers) -> None:
+    net, train, timing = run.net, run.train, record.timing
     t0 = time.perf_counter()
     model = _build(Model, net, train, run.init)
     timing.build_seconds = time.perf_counter() - t0
@@ -174,12 +214,13 @@ def execute(run: PlannedRun, record: Record) -> None:
         "train_loss": loss_value(net.loss, train_out, encode_targets(split.y_train,
                                                                      net.n_outputs)),
     }
-    if task.protocol == "leave-one-out":
+    if folds:
         t0 = time.perf_counter()
-        folds = task.folds(run.seed)
-        y_held_out, held_out = _leave_one_out(Model, net, train, run.init, folds)
+        held_out = np.concatenate(outputs_of(folds, fit_fold, workers))
         timing.cross_validation_seconds = time.perf_counter() - t0
+        y_held_out = np.concatenate([fold.y_test for fold in folds])
         metrics.update(_test_metrics(task, net, y_held_out, held_out), folds=len(folds))
+        record.env["refit_workers"] = workers.n if workers else 1
     else:
         metrics.update(_test_metrics(task, net, split.y_test, test_out))
     record.metrics = metrics
@@ -228,18 +269,6 @@ def run_in_process(run: PlannedRun) -> Record:
     return record
 
 
-def main(argv: list[str]) -> int:
-    if len(argv) != 2:
-        print("usage: python -m bench.execution.worker RUN.json RESULT.json", file=sys.stderr)
-        return 2
-    run = PlannedRun.from_dict(json.loads(Path(argv[0]).read_text()))
-    record = run_in_process(run)
-    result = Path(argv[1])
-    tmp = result.with_suffix(".tmp")
-    tmp.write_text(record.to_json())
-    os.replace(tmp, result)
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+def run_payload(payload: dict) -> dict:
+    """The child process's job: {"run": a PlannedRun's dict} -> the record's dict."""
+    return run_in_process(PlannedRun.from_dict(payload["run"])).to_dict()

@@ -58,44 +58,57 @@ class BaselineEntry:
     @classmethod
     def from_dict(cls, key: str, data: Any) -> BaselineEntry:
         """An entry of the file, checked: BaselineError names the key and what is wrong."""
-        def bad(what: str) -> BaselineError:
-            return BaselineError(f"entry {key!r}: {what}")
+        try:
+            if not isinstance(data, dict):
+                raise BaselineError("is not a JSON object")
+            missing = [k for k in ("mean", "std", "n", "runs", "statuses") if k not in data]
+            if missing:
+                raise BaselineError(f"lacks {', '.join(missing)}")
+            _check_counts(data)
+            _check_accuracy(data)
+        except BaselineError as exc:
+            raise BaselineError(f"entry {key!r}: {exc}") from None
+        versions = data.get("versions")
+        return cls(mean=None if data["mean"] is None else float(data["mean"]),
+                   std=None if data["std"] is None else float(data["std"]), n=data["n"],
+                   runs=data["runs"], statuses=dict(data["statuses"]),
+                   versions=versions if isinstance(versions, dict) else {},
+                   measured_at=data.get("measured_at"))
 
-        if not isinstance(data, dict):
-            raise bad("is not a JSON object")
-        missing = [k for k in ("mean", "std", "n", "runs", "statuses") if k not in data]
-        if missing:
-            raise bad(f"lacks {', '.join(missing)}")
-        n, runs = data["n"], data["runs"]
-        for name, value in (("n", n), ("runs", runs)):
-            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-                raise bad(f"{name}={value!r} must be an integer >= 0")
-        statuses = data["statuses"]
-        if not isinstance(statuses, dict) or any(
-                s not in STATUSES or isinstance(c, bool) or not isinstance(c, int) or c < 0
-                for s, c in statuses.items()):
-            raise bad(f"statuses={statuses!r} must map statuses ({', '.join(STATUSES)}) to "
-                      "counts")
-        if sum(statuses.values()) != runs:
-            raise bad(f"its statuses count {sum(statuses.values())} runs, not runs={runs}")
-        mean, std = data["mean"], data["std"]
-        ok_seeds = statuses.get("ok", 0)
-        if n > ok_seeds:
-            raise bad(f"n={n} seeds, but only {ok_seeds} runs were ok")
-        if n == 0:
-            if mean is not None or std is not None:
-                raise bad("has a mean or std but n=0 seeds")
-        else:
-            for name, value, low, high in (("mean", mean, 0.0, 1.0), ("std", std, 0.0, 1.0)):
-                if isinstance(value, bool) or not isinstance(value, (int, float)) \
-                        or not math.isfinite(value) or not low <= value <= high:
-                    raise bad(f"{name}={value!r} must be a number in [{low:g}, {high:g}] "
-                              f"for n={n} seeds")
-        versions = data.get("versions") or {}
-        return cls(mean=None if mean is None else float(mean),
-                   std=None if std is None else float(std), n=n, runs=runs,
-                   statuses=dict(statuses), versions=versions if isinstance(versions, dict)
-                   else {}, measured_at=data.get("measured_at"))
+
+def _count(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+def _check_counts(data: dict[str, Any]) -> None:
+    """n and runs are counts, statuses maps known statuses to counts that add up to runs."""
+    for name in ("n", "runs"):
+        if not _count(data[name]):
+            raise BaselineError(f"{name}={data[name]!r} must be an integer >= 0")
+    statuses = data["statuses"]
+    if not isinstance(statuses, dict) or not all(
+            s in STATUSES and _count(c) for s, c in statuses.items()):
+        raise BaselineError(f"statuses={statuses!r} must map statuses ({', '.join(STATUSES)}) "
+                            "to counts")
+    if sum(statuses.values()) != data["runs"]:
+        raise BaselineError(f"its statuses count {sum(statuses.values())} runs, not "
+                            f"runs={data['runs']}")
+    if data["n"] > statuses.get("ok", 0):
+        raise BaselineError(f"n={data['n']} seeds, but only {statuses.get('ok', 0)} runs were ok")
+
+
+def _check_accuracy(data: dict[str, Any]) -> None:
+    """mean and std are accuracies in [0, 1] when n > 0, and absent (null) when n is 0."""
+    if data["n"] == 0:
+        if data["mean"] is not None or data["std"] is not None:
+            raise BaselineError("has a mean or std but n=0 seeds")
+        return
+    for name in ("mean", "std"):
+        value = data[name]
+        if isinstance(value, bool) or not isinstance(value, (int, float)) \
+                or not math.isfinite(value) or not 0.0 <= value <= 1.0:
+            raise BaselineError(f"{name}={value!r} must be a number in [0, 1] for "
+                                f"n={data['n']} seeds")
 
 
 @dataclass

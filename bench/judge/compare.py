@@ -64,28 +64,29 @@ def compare_summaries(rows_a: list[GroupSummary], rows_b: list[GroupSummary]) ->
     keys = list(dict.fromkeys([*by_a, *by_b]))
     group_order = {g: i for i, g in enumerate(dict.fromkeys(k[:2] for k in keys))}
     keys.sort(key=lambda k: group_order[k[:2]])
-    changes = []
-    for k in keys:
-        a, b = by_a.get(k), by_b.get(k)
-        change = Change(*k, a, b)
-        if a is None or b is None:
-            present = a or b
-            change.note = "only in B (new)" if a is None else "only in A (gone from B)"
-            if present.ok < present.runs:
-                change.note += f": {present.status_counts()}"
-        elif not a.ok or not b.ok:
-            change.note = "; ".join(f"{n}: no ok run ({r.status_counts()})"
-                                    for n, r in (("A", a), ("B", b)) if not r.ok)
-            change.flagged = bool(a.ok) != bool(b.ok)  # lost (or regained) every seed
-        else:
-            change.delta = b.accuracy.mean - a.accuracy.mean
-            intervals = [r.accuracy.ci95 for r in (a, b) if math.isfinite(r.accuracy.ci95)]
-            if intervals:
-                change.spread = max(intervals)
-                change.flagged = abs(change.delta) > change.spread + 1e-12
-            change.steady_ratio = _ratio(b.time("steady_epoch"), a.time("steady_epoch"))
-            change.fit_ratio = _ratio(b.time("fit"), a.time("fit"))
-            if a.statuses != b.statuses:
-                change.note = f"runs {a.status_counts()} → {b.status_counts()}"
-        changes.append(change)
-    return changes
+    return [_change(k, by_a.get(k), by_b.get(k)) for k in keys]
+
+
+def _change(key: tuple[str, str, str], a: GroupSummary | None,
+            b: GroupSummary | None) -> Change:
+    change = Change(*key, a, b)
+    if a is None or b is None:
+        present = a or b
+        change.note = "only in B (new)" if a is None else "only in A (gone from B)"
+        if present.ok < present.runs:
+            change.note += f": {present.status_counts()}"
+    elif not a.ok or not b.ok:
+        change.note = "; ".join(f"{n}: no ok run ({r.status_counts()})"
+                                for n, r in (("A", a), ("B", b)) if not r.ok)
+        change.flagged = bool(a.ok) != bool(b.ok)  # lost (or regained) every seed
+    else:
+        change.delta = b.accuracy.mean - a.accuracy.mean
+        intervals = [r.accuracy.ci95 for r in (a, b) if math.isfinite(r.accuracy.ci95)]
+        if intervals:
+            change.spread = max(intervals)
+            change.flagged = abs(change.delta) > change.spread + 1e-12
+        change.steady_ratio = _ratio(b.time("steady_epoch"), a.time("steady_epoch"))
+        change.fit_ratio = _ratio(b.time("fit"), a.time("fit"))
+        if a.statuses != b.statuses:
+            change.note = f"runs {a.status_counts()} → {b.status_counts()}"
+    return change

@@ -7,14 +7,14 @@ of NumPy's (relative) and every final weight within `TOLERANCE` (absolute, relat
 and its parameter count is the net's. A case a backend cannot follow is shown as unsupported,
 with its reason; anything else (a crash, a disagreement) makes the command exit 1.
 
-Run one backend's cases here with `python -m bench.judge.verify BACKEND CASES OUT.json`.
+Each case runs in a process forked from a server that imported the backend once, so a
+forked run is what is proven equal (`run_backend_process`).
 """
 
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
+import os
 import tempfile
 import traceback
 from dataclasses import dataclass, field
@@ -25,6 +25,7 @@ import numpy as np
 
 from backends.registry import get_backend, get_entry
 from bench.execution import process
+from bench.execution.forkserver import ForkServer, ForkServerError
 from bench.spec import NetSpec, TrainSpec
 from bench.spec.weights import initial_weights
 from tasks.registry import get_task
@@ -131,29 +132,65 @@ def run_backend_here(backend: str, case_names: list[str]) -> dict[str, dict[str,
     return results
 
 
-# --- every backend, one process each -----------------------------------------------------------
+# --- every backend in processes of its own -----------------------------------------------------
+
+def prepare(payload: dict[str, Any]) -> dict[str, Any]:
+    """A backend's fork server for verify: its framework imported, the cases' data loaded."""
+    os.environ.update(get_entry(payload["backend"]).env)
+    get_backend(payload["backend"])
+    for name in payload["cases"]:
+        CASES[name].data()
+    return {}
+
+
+def case_payload(payload: dict[str, Any]) -> dict[str, Any]:
+    """One case on one backend, in a forked child: {"backend", "case"} -> its result."""
+    return run_backend_here(payload["backend"], [payload["case"]])[payload["case"]]
+
 
 def run_backend_process(backend: str, case_names: list[str], threads: int,
                         timeout: float = 900) -> dict[str, dict[str, Any]]:
-    """`run_backend_here` in a fresh process, with the thread parity and the backend's env."""
+    """Every case on `backend`, each in a process forked from a server that imported the
+    backend once (`bench.execution.forkserver`), with the thread parity and the backend's
+    env; a case that crashes or hangs fails alone."""
     entry = get_entry(backend)
     reason = entry.unavailable_reason()
     if reason:
         return {name: {"status": "unavailable", "reason": reason} for name in case_names}
     env = process.child_environment(threads, entry.env)
     with tempfile.TemporaryDirectory(prefix="nnbench-verify-") as scratch:
-        out = Path(scratch) / "result.json"
+        scratch = Path(scratch)
         try:
-            done = process.run(["-m", "bench.judge.verify", backend, ",".join(case_names),
-                                str(out)], env, timeout)
-        except subprocess.TimeoutExpired:
-            why = f"did not finish within {timeout:g} s"
-            return {name: {"status": "failed", "reason": why} for name in case_names}
-        if not out.exists():
-            tail = "".join(done.stderr.splitlines(True)[-8:]).strip()
-            why = f"worker exited with code {done.returncode}: {tail}"
-            return {name: {"status": "failed", "reason": why} for name in case_names}
-        return json.loads(out.read_text())
+            server = ForkServer(f"{__name__}:prepare", {"backend": backend, "cases": case_names},
+                                env, scratch / "server.log")
+            server.wait_ready()
+        except ForkServerError as exc:
+            return {name: {"status": "failed", "reason": f"could not start: {exc}"}
+                    for name in case_names}
+        try:
+            return {name: _forked_case(server, backend, name, scratch, timeout)
+                    for name in case_names}
+        finally:
+            server.close()
+
+
+def _forked_case(server: ForkServer, backend: str, name: str, scratch: Path,
+                 timeout: float) -> dict[str, Any]:
+    result, log = scratch / f"{name}.json", scratch / f"{name}.log"
+    try:
+        child = server.fork(name, f"{__name__}:case_payload", {"backend": backend, "case": name},
+                            result, log)
+    except ForkServerError as exc:
+        return {"status": "failed", "reason": str(exc)}
+    if child.wait(timeout) is None:
+        process.stop(child)
+        return {"status": "failed", "reason": f"did not finish within {timeout:g} s"}
+    if not result.exists():
+        tail = "".join(log.read_text(errors="replace").splitlines(True)[-8:]).strip() \
+            if log.exists() else ""
+        why = child.lost or process.exit_reason(child.returncode)
+        return {"status": "failed", "reason": f"{why}: {tail}" if tail else why}
+    return json.loads(result.read_text())
 
 
 @dataclass
@@ -228,18 +265,3 @@ def verify(backends: list[str], case_names: list[str], threads: int,
             run_backend_process(backend, case_names, threads)
         rows += [compare(backend, name, results[name], reference[name]) for name in case_names]
     return rows
-
-
-def main(argv: list[str]) -> int:
-    if len(argv) != 3:
-        print("usage: python -m bench.judge.verify BACKEND CASE[,CASE...] OUT.json",
-              file=sys.stderr)
-        return 2
-    backend, cases, out = argv
-    results = run_backend_here(backend, cases.split(","))
-    Path(out).write_text(json.dumps(results))
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))

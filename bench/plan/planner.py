@@ -119,6 +119,44 @@ def _budget(budgets: dict[str, float], task: str, recipe: str, backend: str) -> 
                 None)
 
 
+def _recipes(suite: Suite, task) -> list[Recipe]:
+    """The task's recipes the suite asks for (its own and the suite's custom ones)."""
+    recipes = dict(task.recipes)
+    for name, table in suite.custom.items():
+        recipes[name] = custom_recipe(name, table, task)
+    wanted = suite.recipes if suite.recipes is not None else tuple(recipes)
+    return [recipes[r] for r in wanted if r in recipes]
+
+
+def _check_recipes_offered(suite: Suite, tasks, recipe_sets) -> None:
+    offered = {r.name for rs in recipe_sets.values() for r in rs}
+    for name in suite.recipes:
+        if name not in offered:
+            known = sorted({n for t in tasks for n in t.recipes} | set(suite.custom))
+            raise SuiteError(f"recipe {name!r}{suggest(name, known)} is not offered by "
+                             f"task(s) {', '.join(t.name for t in tasks)}; they offer: "
+                             f"{', '.join(known)}")
+
+
+def _runs_of(suite: Suite, task: str, recipe: Recipe, seed: int, repeat: int,
+             backends: list[str]) -> list[PlannedRun]:
+    """One seed and repeat of a task x recipe on every backend the suite does not skip."""
+    train = recipe.train.replace(seed=seed)
+    if suite.epochs is not None:
+        train = train.replace(epochs=suite.epochs)
+    runs = []
+    for backend in backends:
+        if _skipped(suite.skip, task, recipe.name, backend):
+            continue
+        budget = _budget(suite.budgets, task, recipe.name, backend)
+        runs.append(PlannedRun(
+            run_id=run_id(task, recipe.name, backend, seed, repeat, suite.repeat), task=task,
+            recipe=recipe.name, backend=backend, seed=seed, repeat=repeat, init=suite.init,
+            timeout=float(suite.timeout), net=recipe.net,
+            train=train if budget is None else train.replace(time_budget=budget)))
+    return runs
+
+
 def plan_runs(suite: Suite, task_names: Iterable[str], backend_names: Iterable[str],
               get_task: Callable = get_task) -> list[PlannedRun]:
     """The runs of `suite`, repeat-major, then seed-major, so that backends interleave.
@@ -136,40 +174,15 @@ def plan_runs(suite: Suite, task_names: Iterable[str], backend_names: Iterable[s
     """
     task_names, backend_names = list(task_names), list(backend_names)
     tasks = [get_task(name) for name in task_names]
-    recipe_sets = {}
-    for task in tasks:
-        recipes = dict(task.recipes)
-        for name, table in suite.custom.items():
-            recipes[name] = custom_recipe(name, table, task)
-        wanted = suite.recipes if suite.recipes is not None else tuple(recipes)
-        recipe_sets[task.name] = [recipes[r] for r in wanted if r in recipes]
+    recipe_sets = {task.name: _recipes(suite, task) for task in tasks}
     if suite.recipes is not None:
-        offered = {r.name for rs in recipe_sets.values() for r in rs}
-        for name in suite.recipes:
-            if name not in offered:
-                known = sorted({n for t in tasks for n in t.recipes} | set(suite.custom))
-                raise SuiteError(f"recipe {name!r}{suggest(name, known)} is not offered by "
-                                 f"task(s) {', '.join(task_names)}; they offer: {', '.join(known)}")
+        _check_recipes_offered(suite, tasks, recipe_sets)
     runs = []
     for repeat in range(suite.repeat):
         for seed in range(suite.seeds):
             for task in tasks:
                 for recipe in recipe_sets[task.name]:
-                    train = recipe.train.replace(seed=seed)
-                    if suite.epochs is not None:
-                        train = train.replace(epochs=suite.epochs)
-                    for backend in backend_names:
-                        if _skipped(suite.skip, task.name, recipe.name, backend):
-                            continue
-                        budget = _budget(suite.budgets, task.name, recipe.name, backend)
-                        run_train = train if budget is None else train.replace(
-                            time_budget=budget)
-                        runs.append(PlannedRun(
-                            run_id=run_id(task.name, recipe.name, backend, seed, repeat,
-                                          suite.repeat),
-                            task=task.name, recipe=recipe.name, backend=backend, seed=seed,
-                            repeat=repeat, init=suite.init, timeout=float(suite.timeout),
-                            net=recipe.net, train=run_train))
+                    runs += _runs_of(suite, task.name, recipe, seed, repeat, backend_names)
     if not runs:
         raise SuiteError("the selection holds no run (every task/recipe/backend combination "
                          "was skipped or absent)")

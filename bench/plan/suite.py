@@ -22,7 +22,10 @@ from tasks.registry import closest as suggest
 
 BUILTIN_SUITES = ("quick", "full", "gate")
 SUITE_KEYS = ("tasks", "backends", "recipes", "seeds", "repeat", "epochs", "timeout", "init",
-              "threads", "skip", "budgets", "recipe")
+              "threads", "jobs", "isolation", "skip", "budgets", "recipe")
+#: how runs get their process: forked from a pre-imported process per backend, or each a
+#: fresh interpreter (bench.execution.runner)
+ISOLATIONS = ("forked", "fresh")
 NET_FIELDS = tuple(f.name for f in fields(NetSpec) if f.name != "layers")
 TRAIN_FIELDS = tuple(f.name for f in fields(TrainSpec) if f.name != "seed")
 CUSTOM_KEYS = ("hidden", "layers", *NET_FIELDS, *TRAIN_FIELDS)
@@ -47,6 +50,9 @@ class Suite:
     timeout: float = 600.0
     init: str = "shared"
     threads: int | None = None
+    #: runs at a time (None: see `parallelism`)
+    jobs: int | None = None
+    isolation: str = "forked"
     skip: tuple[str, ...] = ()
     budgets: dict[str, float] = field(default_factory=dict)
     custom: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -56,8 +62,12 @@ class Suite:
         _positive_int("repeat", self.repeat)
         if self.epochs is not None:
             _positive_int("epochs", self.epochs)
-        if self.threads is not None:
-            _positive_int("threads", self.threads)
+        for name in ("threads", "jobs"):
+            if getattr(self, name) is not None:
+                _positive_int(name, getattr(self, name))
+        if self.isolation not in ISOLATIONS:
+            raise SuiteError(f"isolation={self.isolation!r} is not allowed; choose one of: "
+                             f"{', '.join(ISOLATIONS)}")
         if isinstance(self.timeout, bool) or not isinstance(self.timeout, (int, float)) \
                 or self.timeout <= 0:
             raise SuiteError(f"timeout={self.timeout!r} is not allowed; give seconds > 0")
@@ -85,6 +95,20 @@ class Suite:
     def to_dict(self) -> dict[str, Any]:
         return {f.name: getattr(self, f.name) for f in fields(self)}
 
+    def parallelism(self, cores: int) -> tuple[int, int]:
+        """(threads per run, runs at a time) on a machine with `cores` cores.
+
+        The default is one single-threaded run per core: every run has a core of its own, so
+        the cores are all busy and no run's threads wait on another's. Given only threads,
+        as many runs as fit the cores; given only jobs, the cores shared among them.
+        """
+        threads, jobs = self.threads, self.jobs
+        if threads is None and jobs is None:
+            return 1, max(1, cores)
+        if threads is None:
+            return max(1, cores // jobs), jobs
+        return threads, jobs or max(1, cores // threads)
+
 
 def _positive_int(name: str, value: Any) -> None:
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
@@ -111,7 +135,7 @@ def suite_from_toml(text: str, name: str) -> Suite:
     for key in ("tasks", "backends", "recipes", "skip"):
         if key in data:
             kwargs[key] = _string_list(key, data[key])
-    for key in ("seeds", "repeat", "epochs", "timeout", "init", "threads"):
+    for key in ("seeds", "repeat", "epochs", "timeout", "init", "threads", "jobs", "isolation"):
         if key in data:
             kwargs[key] = data[key]
     budgets = data.get("budgets", {})

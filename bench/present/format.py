@@ -218,6 +218,32 @@ def short_commit(commit: str) -> str:
     return commit[:12] + ("+dirty" if commit.endswith("+dirty") else "")
 
 
+#: what each `executor.mode` means, for the provenance
+MODE_TEXT = {"forked": "forked from a pre-imported process per backend",
+             "fresh": "in a fresh process each",
+             "decided without a process": "decided without a process (unsupported or "
+                                          "unavailable: no framework imported)"}
+
+
+def execution_text(p: Provenance) -> str:
+    """'local executor, 2 runs at a time, 1 thread each; 120 runs forked from ... (imports
+    paid once per backend: numpy 0.05 s, ...), 66 decided without a process (...)'."""
+    e = p.execution
+    parts = []
+    if e:
+        parts.append(f"{e.get('executor', 'local')} executor, {e.get('jobs', '?')} runs at a "
+                     f"time, {plural(e.get('threads') or 0, 'thread')} each on "
+                     f"{e.get('cores', '?')} cores")
+    modes = [f"{n} {MODE_TEXT.get(mode, mode)}" for mode, n in p.modes]
+    if p.imports_once:
+        once = ", ".join(f"{backend} {seconds(s)}" for backend, s in p.imports_once)
+        modes = [m + (f" (imports paid once per backend: {once})"
+                      if m.endswith(MODE_TEXT["forked"]) else "") for m in modes]
+    if modes:
+        parts.append("runs: " + ", ".join(modes))
+    return "; ".join(parts)
+
+
 def provenance_lines(p: Provenance, runs_file: str = "runs.jsonl",
                      plan_file: str = "plan.json") -> list[tuple[str, str]]:
     """(label, text) pairs: machine, threads, matmul peak, versions, commit, suite, date,
@@ -244,7 +270,10 @@ def provenance_lines(p: Provenance, runs_file: str = "runs.jsonl",
         records += f"; unreadable line(s) skipped: {', '.join(map(str, p.bad_lines))}"
     peak = (peak_text(p.peak) + ", measured once at the start of the run" if p.peak
             else f"not measured (no peak in {plan_file})")
-    return [("Machine", machine), ("Threads", threads), ("Matmul peak", peak),
+    lines = [("Machine", machine), ("Threads", threads)]
+    if p.execution or p.modes:
+        lines.append(("Execution", execution_text(p)))
+    return [*lines, ("Matmul peak", peak),
             ("Python", python), ("Frameworks", frameworks), ("nnbench commit", commits),
             ("Suite", suite_text(p.suite, plan_file)),
             ("Date", date_range(p.first_started, p.last_started)), ("Records", records)]

@@ -39,6 +39,12 @@ class Provenance:
     n_records: int
     bad_lines: tuple[int, ...]
     peak: Peak | None
+    #: plan.json's execution: executor, isolation, jobs, threads, cores ({} in older runs)
+    execution: dict[str, Any]
+    #: (mode, runs) of the records' `executor.mode`, most common first (empty: older runs)
+    modes: tuple[tuple[str, int], ...]
+    #: (backend, import seconds) of the backends whose imports were paid once, by a server
+    imports_once: tuple[tuple[str, float], ...]
 
 
 def _started(records) -> list[datetime]:
@@ -51,32 +57,47 @@ def _started(records) -> list[datetime]:
     return stamps
 
 
+def _frameworks(records) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """(backend, its distinct "framework version" texts), per backend in order of appearance."""
+    def version(r) -> str | None:
+        found = r.env.get("framework_version")
+        return f"{r.env.get('framework') or r.backend} {found}" if found else None
+
+    backends = dict.fromkeys(r.backend for r in records)
+    return tuple((b, _distinct(version(r) for r in records if r.backend == b)) for b in backends)
+
+
+def _imports_once(records) -> tuple[tuple[str, float], ...]:
+    """(backend, seconds) for every backend with forked runs: the import its server paid."""
+    seen: dict[str, float] = {}
+    for r in records:
+        if r.executor.get("mode") == "forked" and r.timing.import_seconds is not None:
+            seen.setdefault(r.backend, r.timing.import_seconds)
+    return tuple(seen.items())
+
+
+def _blas_pools(envs) -> tuple[str, ...]:
+    pools = (pool for e in envs for pool in (e.get("blas") or []) if isinstance(pool, dict))
+    return _distinct(f"{pool.get('api')} {pool.get('threads')}" for pool in pools)
+
+
 def provenance(contents: Contents) -> Provenance:
     records = contents.records
     envs = [r.env for r in records]
-    frameworks = []
-    for backend in dict.fromkeys(r.backend for r in records):
-        versions = _distinct(f"{r.env.get('framework') or backend} "
-                             f"{r.env.get('framework_version')}"
-                             if r.env.get("framework_version") else None
-                             for r in records if r.backend == backend)
-        frameworks.append((backend, versions))
+
+    def seen(key: str) -> tuple[str, ...]:
+        return _distinct(e.get(key) for e in envs)
+
     stamps = _started(records)
     return Provenance(
-        cpus=_distinct(e.get("cpu") for e in envs),
-        cores=_distinct(e.get("cores") for e in envs),
-        platforms=_distinct(e.get("platform") for e in envs),
-        threads=_distinct(e.get("threads") for e in envs),
-        blas_pools=_distinct(f"{b.get('api')} {b.get('threads')}" for e in envs
-                             for b in (e.get("blas") or []) if isinstance(b, dict)),
-        frameworks=tuple(frameworks),
-        pythons=_distinct(e.get("python") for e in envs),
-        numpys=_distinct(e.get("numpy") for e in envs),
-        commits=_distinct(e.get("nnbench_commit") for e in envs),
-        suite=contents.suite,
-        first_started=min(stamps) if stamps else None,
-        last_started=max(stamps) if stamps else None,
+        cpus=seen("cpu"), cores=seen("cores"), platforms=seen("platform"),
+        threads=seen("threads"), blas_pools=_blas_pools(envs), frameworks=_frameworks(records),
+        pythons=seen("python"), numpys=seen("numpy"), commits=seen("nnbench_commit"),
+        suite=contents.suite, first_started=min(stamps, default=None),
+        last_started=max(stamps, default=None),
         statuses=tuple(Counter(r.status for r in records).most_common()),
-        n_records=len(records),
-        bad_lines=tuple(line.number for line in contents.bad_lines),
-        peak=contents.peak)
+        n_records=len(records), bad_lines=tuple(line.number for line in contents.bad_lines),
+        peak=contents.peak, execution=contents.plan.execution if contents.plan else {},
+        modes=tuple(Counter(r.executor["mode"] for r in records
+                            if r.executor.get("mode")).most_common()),
+        imports_once=_imports_once(records))

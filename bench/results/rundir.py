@@ -50,15 +50,17 @@ class RunDirError(Exception):
 
 @dataclass(frozen=True)
 class StoredPlan:
-    """plan.json: the suite (as written), the planned runs, the machine's matmul peak."""
+    """plan.json: the suite (as written), the planned runs, the machine's matmul peak, and how
+    the runs are executed (executor, isolation, jobs, threads, cores; {} in older plans)."""
 
     suite: dict[str, Any]
     plan: Plan
     peak: Peak | None = None
+    execution: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return {"suite": self.suite, "peak": self.peak.to_dict() if self.peak else None,
-                "runs": [run.to_dict() for run in self.plan.runs]}
+                "execution": self.execution, "runs": [run.to_dict() for run in self.plan.runs]}
 
     @classmethod
     def from_dict(cls, data: Any) -> StoredPlan:
@@ -67,10 +69,11 @@ class StoredPlan:
         runs = data.get("runs")
         if not isinstance(runs, list):
             raise PlanError("it has no list of runs")
-        suite = data.get("suite")
+        suite, execution = data.get("suite"), data.get("execution")
         return cls(suite if isinstance(suite, dict) else {},
                    Plan(tuple(PlannedRun.from_dict(r) for r in runs)),
-                   Peak.from_dict(data.get("peak")))
+                   Peak.from_dict(data.get("peak")),
+                   execution if isinstance(execution, dict) else {})
 
 
 @dataclass(frozen=True)

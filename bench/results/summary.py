@@ -272,48 +272,78 @@ def _curves(ok: list[Record]) -> tuple[Band | None, Band | None]:
     return loss, accuracy
 
 
+def _phase_times(ok_runs: list[Record]) -> PhaseTimes:
+    def stats(phase: str) -> TimeStats:
+        return TimeStats.of(getattr(r.timing, f"{phase}_seconds") for r in ok_runs)
+
+    return PhaseTimes(stats("import"), stats("build"), stats("fit"), stats("first_epoch"),
+                      stats("steady_epoch"), stats("predict"))
+
+
+def _throughput(ok_runs: list[Record], steady: float, peak_gflops: float | None
+                ) -> tuple[float | None, float, float]:
+    """(median training FLOPs per epoch, GFLOP/s at the `steady` epoch time, % of peak)."""
+    flops = [r.throughput.flops_per_epoch for r in ok_runs if r.throughput.flops_per_epoch]
+    if not flops or not math.isfinite(steady) or steady <= 0:
+        return (statistics.median(flops) if flops else None), NAN, NAN
+    per_epoch = statistics.median(flops)
+    gflops = per_epoch / steady / 1e9
+    return per_epoch, gflops, 100 * gflops / peak_gflops if peak_gflops else NAN
+
+
+def _max_rss(records: list[Record]) -> float:
+    return max((r.peak_rss_mb for r in records if r.peak_rss_mb), default=NAN)
+
+
+def _task_metrics(ok: list[Record]) -> dict[str, Summary]:
+    names = sorted({k for r in ok for k in r.metrics if k not in STANDARD_METRICS})
+    return {name: summarize(r.metric(name) for r in ok) for name in names}
+
+
+def _target_times(ok_runs: list[Record], target: float | None) -> tuple[int | None, float]:
+    """(how many seeds reached the target, the median time they took); (None, nan) without
+    a target."""
+    if target is None:
+        return None, NAN
+    reached = _seed_times_to_target(ok_runs, target)
+    return len(reached), statistics.median(reached) if reached else NAN
+
+
+def _sorted_set(values: Iterable[str | None]) -> tuple[str, ...]:
+    return tuple(sorted({v for v in values if v}))
+
+
 def summarize_group(key: tuple[str, str, str], group: list[Record], missing: int = 0,
                     target: float | None = None,
                     peak_gflops: float | None = None) -> GroupSummary:
     """The summary of one group's records (see the module docstring)."""
-    task, recipe, backend = key
     ok_runs = [r for r in group if r.ok]                     # timing: every repeat
     ok = [r for r in per_seed(group) if r.ok]                # accuracy: one per seed
     acc = summarize(r.test_accuracy for r in ok)
-    times = PhaseTimes(**{("import_" if p == "import" else p): TimeStats.of(
-        getattr(r.timing, f"{p}_seconds") for r in ok_runs) for p in PHASES})
+    times = _phase_times(ok_runs)
     repeats = 1 + max((r.repeat for r in group), default=0)
-    flops = [r.throughput.flops_per_epoch for r in ok_runs if r.throughput.flops_per_epoch]
-    flops_per_epoch = statistics.median(flops) if flops else None
     steady = times.steady_epoch.median if repeats > 1 else times.steady_epoch.mean
-    gflops = (flops_per_epoch / steady / 1e9 if flops_per_epoch and math.isfinite(steady)
-              and steady > 0 else NAN)
-    reached = _seed_times_to_target(ok_runs, target)
-    metric_names = sorted({k for r in ok for k in r.metrics if k not in STANDARD_METRICS})
+    flops_per_epoch, gflops, share = _throughput(ok_runs, steady, peak_gflops)
+    reached, time_to_target = _target_times(ok_runs, target)
     loss_curve, accuracy_curve = _curves(ok)
-    first = (ok or group or [None])[0]
+    first = next(iter(ok or group), None)
     return GroupSummary(
-        task=task, recipe=recipe, backend=backend, runs=len(group), missing=missing,
-        ok=len(ok_runs), ok_seeds=len(ok), repeats=repeats,
-        statuses=dict(sorted(Counter(r.status for r in group).items())), accuracy=acc,
-        worst_seed=_seed_of(ok, acc.low) if ok else None,
-        best_seed=_seed_of(ok, acc.high) if ok else None,
+        *key, runs=len(group), missing=missing, ok=len(ok_runs), ok_seeds=len(ok),
+        repeats=repeats, statuses=dict(sorted(Counter(r.status for r in group).items())),
+        accuracy=acc, worst_seed=_seed_of(ok, acc.low), best_seed=_seed_of(ok, acc.high),
         train_accuracy=summarize(r.metric("train_accuracy") for r in ok).mean,
         epochs_run=summarize(r.epochs_run for r in ok).mean, times=times,
-        peak_rss_mb=max((r.peak_rss_mb for r in ok_runs if r.peak_rss_mb), default=NAN),
-        n_params=next((r.n_params for r in ok if r.n_params), None),
-        flops_per_epoch=flops_per_epoch, steady_gflops=gflops,
-        steady_percent_of_peak=100 * gflops / peak_gflops if peak_gflops else NAN,
-        deviations=tuple(sorted({d for r in group for d in r.deviations})),
+        peak_rss_mb=_max_rss(ok_runs), n_params=next(filter(None, (r.n_params for r in ok)),
+                                                     None),
+        flops_per_epoch=flops_per_epoch, steady_gflops=gflops, steady_percent_of_peak=share,
+        deviations=_sorted_set(d for r in group for d in r.deviations),
         outcomes=_outcomes(group), early_stops=_early_stops(group),
-        stop_reasons=tuple(sorted({r.stop_reason for r in group if r.stop_reason})),
-        target=target, target_reached=len(reached) if target is not None else None,
-        time_to_target=statistics.median(reached) if reached else NAN,
-        task_metrics={name: summarize(r.metric(name) for r in ok) for name in metric_names},
-        loss_curve=loss_curve, accuracy_curve=accuracy_curve,
-        net=first.net if first else {}, train=first.train if first else {},
-        env=first.env if first else {},
-        measured_at=max((r.started_at or "" for r in group), default=None))
+        stop_reasons=_sorted_set(r.stop_reason for r in group), target=target,
+        target_reached=reached, time_to_target=time_to_target,
+        task_metrics=_task_metrics(ok), loss_curve=loss_curve, accuracy_curve=accuracy_curve,
+        net=getattr(first, "net", {}), train=getattr(first, "train", {}),
+        env=getattr(first, "env", {}), measured_at=max(r.started_at or "" for r in group)
+        if group else None)
 
 
 def target_accuracy(task: str) -> float | None:

@@ -224,15 +224,16 @@ def test_gradient_descent_specs_are_supported_without_deviations():
 @pytest.mark.parametrize("net", [DIGITS_NET, NetSpec((5, 7, 3, 2), bias=False)])
 def test_n_params_matches_the_spec_and_keras(net):
     model = KerasModel(net, F64)
-    assert model.n_params == net.n_params == model._model.count_params()
+    assert model.n_params == net.n_params == model._built().train.count_params()
 
 
 def test_float64_model_keeps_float64_everywhere(digits):
     X, y, _, _ = digits
     model = KerasModel(DIGITS_NET, F64.replace(optimizer="adam", epochs=1, batch_size=500))
     model.fit(X, y)
-    assert {v.dtype for v in model._model.weights} == {"float64"}
-    assert {v.dtype for v in model._model.optimizer.variables if "iteration" not in v.path} \
+    trained = model._built().train
+    assert {v.dtype for v in trained.weights} == {"float64"}
+    assert {v.dtype for v in trained.optimizer.variables if "iteration" not in v.path} \
         == {"float64"}
     assert model.predict_proba(X[:3]).dtype == np.float64
 

@@ -24,11 +24,11 @@ from sklearn.neural_network._stochastic_optimizers import (  # noqa: E402
 )
 from sklearn.utils import gen_batches  # noqa: E402
 
-from backends import sklearn_backend  # noqa: E402
 from backends.numpy_backend import NumpyModel  # noqa: E402
 from backends.protocol import Model  # noqa: E402
 from backends.registry import get_backend  # noqa: E402
 from backends.sklearn_backend import SklearnModel  # noqa: E402
+from backends.sklearn_backend import model as sklearn_backend  # noqa: E402
 from bench.judge import verify  # noqa: E402
 from bench.spec import NetSpec, TrainSpec  # noqa: E402
 from bench.spec.batching import batches  # noqa: E402

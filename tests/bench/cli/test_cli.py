@@ -109,6 +109,7 @@ def test_a_faulty_run_becomes_a_record_and_the_suite_carries_on(tmp_path, fault,
     bad, good = recs["xor/modern/fault/0"], recs["xor/modern/numpy/0"]
     assert (bad["status"], good["status"]) == (status, "ok")
     assert reason in bad["error"]
+    assert bad["executor"]["mode"] == good["executor"]["mode"] == "forked"
     if fault == "nan":
         assert len(bad["history"]["loss"]) == 3  # the history up to the divergence is kept
     assert reason[:20] in result.stdout  # the table shows the reason, not just a count
@@ -240,17 +241,21 @@ def test_same_seed_gives_identical_results_on_numpy(tmp_path):
 
 
 @pytest.mark.slow
-def test_same_seed_gives_identical_results_on_every_backend(tmp_path):
-    """Bit-identical losses and metrics for the same seed, in fresh processes, on every
-    installed backend (float32 digits and float64 xor, one thread as in the gate)."""
+def test_same_seed_gives_identical_results_on_every_backend_forked_or_fresh(tmp_path):
+    """Bit-identical losses and metrics for the same seed on every installed backend (float32
+    digits and float64 xor, one thread as in the gate), in processes forked from each
+    backend's pre-imported server and in fresh interpreters alike."""
     names = [n for n, e in BACKENDS.items() if e.unavailable_reason() is None and n != "numpy"]
     args = ("run", "--tasks", "xor,digits", "--recipe", "modern", "--backends", ",".join(names),
             "--seeds", "1", "--epochs", "3", "--threads", "1", "--jobs", "2")
-    for name in ("a", "b"):
-        done = nnbench(*args, "--out", str(tmp_path / name), timeout=900)
+    for name, isolation in (("a", "forked"), ("b", "fresh")):
+        done = nnbench(*args, "--isolation", isolation, "--out", str(tmp_path / name),
+                       timeout=900)
         assert done.returncode == 0, done.stderr
     a, b = records(tmp_path / "a"), records(tmp_path / "b")
     assert len(a) == 2 * len(names) and all(r["status"] == "ok" for r in a.values())
+    assert {r["executor"]["mode"] for r in a.values()} == {"forked"}
+    assert {r["executor"]["mode"] for r in b.values()} == {"fresh"}
     for run_id in a:
         assert a[run_id]["history"]["loss"] == b[run_id]["history"]["loss"], run_id
         assert a[run_id]["metrics"] == b[run_id]["metrics"], run_id
@@ -274,7 +279,7 @@ def test_repeats_peak_and_throughput_end_to_end(tmp_path):
                      "--seeds", "1", "--repeat", "2", "--epochs", "5", "--threads", "1",
                      "--out", str(out))
     assert result.returncode == 0, result.stderr
-    assert "(1 seed x 2 repeats), 1 thread each" in result.stdout
+    assert "(1 seed x 2 repeats), 2 at a time, 1 thread each" in result.stdout
     assert "float32 matmul peak:" in result.stdout
     recs = records(out)
     assert sorted(recs) == ["xor/modern/numpy/0/r0", "xor/modern/numpy/0/r1"]

@@ -68,6 +68,7 @@ from torch import nn
 
 from backends.base import BaseModel
 from backends.protocol import EpochCallback, Weights
+from backends.torch_backend import capabilities
 from bench.spec import NetSpec, TrainSpec
 from bench.spec.batching import batch_size_for, epoch_order
 from bench.spec.constants import (
@@ -165,11 +166,7 @@ class TorchModel(BaseModel):
 
     @classmethod
     def _unsupported(cls, net: NetSpec, train: TrainSpec) -> str | None:
-        if train.optimizer == "perceptron":
-            return ("the perceptron rule trains a step output, which has no gradient for "
-                    "torch.optim to follow; the course's rule is implemented by the numpy "
-                    "backend")
-        return None
+        return capabilities.unsupported(net, train)
 
     @classmethod
     def framework_version(cls) -> str:

@@ -73,17 +73,13 @@ from threadpoolctl import ThreadpoolController
 
 from backends.base import BaseModel
 from backends.protocol import EpochCallback, Weights
+from backends.sklearn_backend import capabilities
+from backends.sklearn_backend.capabilities import HIDDEN_ACTIVATIONS
 from bench.spec import NetSpec, TrainSpec
 from bench.spec.batching import batch_size_for, epoch_order
 from bench.spec.constants import ADAM_BETA1, ADAM_BETA2, ADAM_EPSILON
 from bench.spec.constants import CLIP_EPSILON as EPSILON
 from bench.spec.threads import requested_threads
-
-#: spec hidden activation -> MLPClassifier's `activation`
-HIDDEN_ACTIVATIONS = {"linear": "identity", "sigmoid": "logistic", "tanh": "tanh",
-                      "relu": "relu"}
-#: the (output, loss) pairs MLPClassifier trains: its log-loss with delta = a - t
-OUTPUT_LOSSES = {("softmax", "categorical_crossentropy"), ("sigmoid", "binary_crossentropy")}
 
 
 @cache
@@ -244,17 +240,7 @@ class SklearnModel(BaseModel):
 
     @classmethod
     def _unsupported(cls, net: NetSpec, train: TrainSpec) -> str | None:
-        if train.optimizer == "perceptron":
-            return ("sklearn's MLPClassifier trains by backpropagation only; it has no "
-                    "perceptron rule (and no step units)")
-        if net.hidden and net.activation not in HIDDEN_ACTIVATIONS:
-            return (f"activation={net.activation!r}: sklearn's MLPClassifier offers only "
-                    "identity, logistic, tanh and relu hidden units")
-        if (net.output, net.loss) not in OUTPUT_LOSSES:
-            return (f"loss={net.loss!r} with output={net.output!r}: sklearn's MLPClassifier "
-                    "trains only with log-loss, i.e. softmax + categorical_crossentropy or "
-                    "sigmoid + binary_crossentropy")
-        return None
+        return capabilities.unsupported(net, train)
 
     @classmethod
     def framework_version(cls) -> str:

@@ -1,0 +1,14 @@
+"""What the Keras backends (every engine) cannot follow, decided from the specs alone (no
+Keras import: the harness asks this in its own process)."""
+
+from __future__ import annotations
+
+from bench.spec import NetSpec, TrainSpec
+
+
+def unsupported(net: NetSpec, train: TrainSpec) -> str | None:
+    """None when Keras can train (net, train) exactly, else the reason it cannot."""
+    if train.optimizer == "perceptron":
+        return ("the perceptron learning rule is not gradient descent; Keras trains by "
+                "gradients only")
+    return None

@@ -1,0 +1,10 @@
+"""What the NumPy reference cannot follow: nothing the spec allows (`bench.spec.check_pair`
+already refuses what no backend can train)."""
+
+from __future__ import annotations
+
+from bench.spec import NetSpec, TrainSpec
+
+
+def unsupported(net: NetSpec, train: TrainSpec) -> str | None:
+    return None

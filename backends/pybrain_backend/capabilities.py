@@ -1,0 +1,13 @@
+"""What the PyBrain backend cannot follow, decided from the specs alone (no pybrain import)."""
+
+from __future__ import annotations
+
+from bench.spec import NetSpec, TrainSpec
+
+
+def unsupported(net: NetSpec, train: TrainSpec) -> str | None:
+    """None when the backend can train (net, train), else the reason it cannot."""
+    if train.optimizer == "perceptron":
+        return ("optimizer='perceptron': PyBrain has no perceptron learning rule (its "
+                "trainers descend gradients, and a step unit has none)")
+    return None

@@ -1,0 +1,42 @@
+"""Runs that need no process: what a backend cannot follow, or cannot run here, decided in the
+executor's own process from the specs and the registry alone, without importing a framework.
+
+`decide(run)` returns the run's record when the backend is unavailable (its framework is not
+installed) or declares the spec unsupported (`capabilities.unsupported`), else None: the run
+goes to a worker. Such a record is the one a worker would write, minus what only a worker
+measures (import time, BLAS pools, peak memory), and says where it was decided
+(`executor.mode` = "decided without a process").
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime
+
+from backends.registry import get_entry
+from bench.execution import environment
+from bench.execution.records import Record
+from bench.plan.runs import PlannedRun
+
+MODE = "decided without a process"
+
+
+def decide(run: PlannedRun, threads: int, executor: str = "local") -> Record | None:
+    started = time.perf_counter()
+    entry = get_entry(run.backend)
+    reason = entry.unavailable_reason()
+    status = "unavailable"
+    if reason is None:
+        if not entry.decides_without_import:
+            return None
+        reason, status = entry.unsupported_reason(run.net, run.train), "unsupported"
+        if reason is None:
+            return None
+    record = Record.for_run(run)
+    record.status, record.error = status, reason
+    record.started_at = datetime.now(UTC).isoformat(timespec="seconds")
+    record.env = {**environment.machine(), "threads": threads, "device": "cpu",
+                  "framework": entry.framework, "framework_version": entry.framework_version()}
+    record.wall_seconds = time.perf_counter() - started
+    record.executor = {"name": executor, "mode": MODE, "elapsed_seconds": record.wall_seconds}
+    return record
