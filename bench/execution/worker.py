@@ -256,13 +256,17 @@ def run_in_process(run: PlannedRun) -> Record:
     started = time.perf_counter()
     record = Record.for_run(run)
     record.started_at = datetime.now(UTC).isoformat(timespec="seconds")
+    # the machine's load around the run, and the CPUs it could use: how busy the machine was
+    # decides whether its timings can be trusted (bench.results.summary.TimingTrust)
     record.env = {**environment.machine(), "threads": threads.requested_threads(),
-                  "device": "cpu"}
+                  "device": "cpu", "cpus": environment.usable_cpus(),
+                  "load_before": environment.load_average()}
     try:
         execute(run, record)
     except Exception as exc:  # the record is the error report; the suite carries on
         record.status, record.error = "failed", _one_line(exc)
         record.detail = "".join(traceback.format_exc().splitlines(True)[-12:])
+    record.env["load_after"] = environment.load_average()
     record.env["blas"] = threads.blas_threads()
     record.peak_rss_mb = peak_rss_mb()
     record.wall_seconds = time.perf_counter() - started

@@ -41,17 +41,45 @@ def _iqr(iqr: float, median: float) -> str:
     return f"{value:.0f}" if value >= 100 else f"{value:.2g}"
 
 
+#: appended to the training-time cells of a group whose timings cannot be trusted
+UNTRUSTED = " !"
+#: the phases that mark gets: the timed training, whose figures a busy machine distorts most
+MARKED_PHASES = ("fit", "steady_epoch")
+
+
 def time_cell(s: GroupSummary, phase: str) -> str:
     """`phase`'s time: the seed mean ("12.4 ms"), or with timing repeats the median over every
-    ok run and its interquartile range in the median's unit ("12.4 ms (IQR 0.3)")."""
+    ok run and its interquartile range in the median's unit ("12.4 ms (IQR 0.3)"); the
+    training phases end in " !" when the group's timings cannot be trusted (`trust_note`)."""
     if not s.ok:
         return DASH
     stats = s.times.of(phase)
     if s.repeats <= 1:
-        return seconds(stats.mean)
-    if not math.isfinite(stats.median):
+        text = seconds(stats.mean)
+    elif not math.isfinite(stats.median):
         return DASH
-    return f"{seconds(stats.median)} (IQR {_iqr(stats.iqr, stats.median)})"
+    else:
+        text = f"{seconds(stats.median)} (IQR {_iqr(stats.iqr, stats.median)})"
+    return text + UNTRUSTED if phase in MARKED_PHASES and not s.trust.trusted else text
+
+
+#: what to do when timings cannot be trusted
+TRUST_ADVICE = ("close other work and run again (by default every run gets a core of its own: "
+                "one single-threaded run per core), or add --repeat 3 to see the spread")
+
+
+def trust_note(s: GroupSummary) -> str:
+    """Why the group's timings cannot be trusted, and what fixes it; '' when they can."""
+    trust = s.trust
+    if trust.trusted:
+        return ""
+    why = []
+    if trust.busy:
+        why.append(f"{trust.busy_runs}/{trust.runs} runs on a busy machine (load "
+                   f"{trust.max_load:.1f} on {trust.cpus} CPUs)")
+    if trust.spread:
+        why.append(f"steady epochs vary {trust.steady_spread:.0f}x across runs")
+    return f"timings not trustworthy (!): {'; '.join(why)}; {TRUST_ADVICE}"
 
 
 def percent(fraction: float) -> str:
@@ -154,6 +182,8 @@ def notes(s: GroupSummary) -> str:
         parts.append(f"deviations: {'; '.join(s.deviations)}")
     parts += [_outcome(o, o.status) for o in s.outcomes]
     parts += [_outcome(o, "stopped early") for o in s.early_stops]
+    if s.ok and not s.trust.trusted:
+        parts.append(trust_note(s))
     return "; ".join(parts)
 
 

@@ -162,6 +162,12 @@ def warnings_of(contents: Contents, summaries: list[GroupSummary]) -> list[str]:
         out.append(f"{fmt.plural(n, 'planned run')} of {PLAN_FILE} "
                    f"{'has' if n == 1 else 'have'} no record (interrupted? "
                    "finish with `nnbench run ... --resume --out DIR`)")
+    untrusted = [s for s in summaries if s.ok and not s.trust.trusted]
+    if untrusted:
+        out.append(f"{fmt.plural(len(untrusted), 'row')} have timings that cannot be trusted "
+                   f"(marked !, the reason in its notes): "
+                   f"{', '.join('/'.join(s.key) for s in untrusted[:4])}"
+                   f"{' and more' if len(untrusted) > 4 else ''}; {fmt.TRUST_ADVICE}")
     not_ok = Counter()
     for s in summaries:
         not_ok.update({status: n for status, n in s.statuses.items() if status != "ok"})

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import csv
+import json
 import math
 import re
 import shutil
@@ -304,3 +305,22 @@ def test_task_metrics_get_their_own_columns_with_intervals(real, tmp_path):
     assert row["AUC"] == f"0.850 ± {half:.3f}" and row["majority baseline"] == "0.700 ± 0.000"
     assert "AUC" not in section((out / REPORT_MD).read_text(), "xor", "perceptron")
     assert "test_auc=0.85±" in (out / "summary.csv").read_text()
+
+
+def test_timings_of_a_busy_machine_are_marked_with_the_reason_and_the_fix(multi, tmp_path):
+    records = read_jsonl(multi / "runs.jsonl")
+    for record in records:
+        if record["backend"] == "torch" and record["recipe"] == "modern":
+            record["env"].update(cpus=2, load_before=[3.6, 3.0, 2.0], load_after=[3.4, 3.1, 2])
+    out = write_run(tmp_path / "busy", records, json.loads((multi / "plan.json").read_text()))
+    write_report(RunDir(out))
+    md = (out / REPORT_MD).read_text()
+    modern = section(md, "xor", "modern")
+    header = table_row(modern, "backend")
+    torch, numpy = (dict(zip(header, table_row(modern, b))) for b in ("torch", "numpy"))
+    assert torch["steady epoch"].endswith(" !") and torch["fit"].endswith(" !")
+    assert not numpy["steady epoch"].endswith("!")
+    assert "timings not trustworthy (!): 2/2 runs on a busy machine (load 3.6 on 2 CPUs)" \
+        in torch["notes"]
+    assert "close other work and run again" in torch["notes"]
+    assert "1 row have timings that cannot be trusted (marked !" in md
