@@ -39,10 +39,10 @@ def md_name(name: Any) -> str:
 
 def table_markdown(table: Table, names: set[str] = frozenset(),
                    note_limit: int | None = MD_NOTE_CHARS) -> str:
-    """`table` in Markdown; columns in `names` (and column headings that are names) shown
-    literally."""
+    """`table` in Markdown; the cells of the name columns (task, recipe, backend) and the
+    column headings in `names` (backends, in the headline tables) shown literally."""
     def cell(column: str, value: Any) -> str:
-        if column in NAME_COLUMNS or column in names:
+        if column in NAME_COLUMNS:
             return md_name(value)
         return md_cell(value, note_limit if column == "notes" else None)
 
