@@ -6,20 +6,27 @@ import argparse
 from pathlib import Path
 
 from backends.registry import BACKENDS
+from bench.execution.records import STATUSES
 from bench.judge import verify as verification
 from bench.judge.baseline import DEFAULT_PATH as DEFAULT_BASELINE
 from bench.plan.runs import INIT_MODES
-from bench.plan.suite import BUILTIN_SUITES, ISOLATIONS
+from bench.plan.suite import BUILTIN_SUITES, DEFAULT_MAX_RUNS, ISOLATIONS
 from tasks.registry import TASKS
+
+#: the statuses --retry may name
+RETRYABLE = tuple(s for s in STATUSES if s != "ok")
 
 
 def positive(kind: type):
-    """An argparse type: a number of `kind` greater than 0."""
+    """An argparse type: a finite number of `kind` greater than 0 (the suite checks its
+    upper bound, with the allowed range in its message)."""
     def parse(text: str):
         try:
             value = kind(text)
         except ValueError:
             raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+        if value != value or value in (float("inf"), float("-inf")):
+            raise argparse.ArgumentTypeError(f"{text!r} must be a finite number")
         if value <= 0:
             raise argparse.ArgumentTypeError(f"{text!r} must be greater than 0")
         return value
@@ -27,11 +34,20 @@ def positive(kind: type):
 
 
 def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
+                        help="show the traceback of an error (also: NNBENCH_DEBUG=1)")
     parser = argparse.ArgumentParser(
-        prog="nnbench", description="Train the same neural network on several frameworks "
-        "and compare accuracy, loss curves and time.")
+        prog="nnbench", parents=[common], description="Train the same neural network on "
+        "several frameworks and compare accuracy, loss curves and time.")
+    parser.set_defaults(debug=False)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    _add_parser = commands.add_parser
 
+    def add_parser(name: str, **kwargs) -> argparse.ArgumentParser:
+        return _add_parser(name, parents=[common], **kwargs)
+
+    commands.add_parser = add_parser  # every command takes --debug
     listing = commands.add_parser("list", help="tasks, recipes and backends")
     listing.add_argument("--json", action="store_true", help="machine-readable output")
 
@@ -63,6 +79,12 @@ def build_parser() -> argparse.ArgumentParser:
                      "results/runs/<UTC timestamp>)")
     run.add_argument("--resume", action="store_true",
                      help="continue the run in --out, running only what is missing")
+    run.add_argument("--retry", metavar="STATUSES",
+                     help="with --resume: also run again the runs recorded with these statuses "
+                          f"({', '.join(RETRYABLE)}; comma-separated), e.g. --retry "
+                          "failed,timeout --timeout 1800; their new records replace the old")
+    run.add_argument("--max-runs", type=positive(int), dest="max_runs",
+                     help=f"the most runs a plan may hold (default {DEFAULT_MAX_RUNS:,})")
 
     report = commands.add_parser("report", help="(re)write DIR/report.md, DIR/report.html, "
                                  "DIR/plots/ and DIR/summary.csv from DIR/runs.jsonl")
@@ -83,6 +105,8 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("dir", type=Path, metavar="DIR", help="output directory of a run")
     check.add_argument("--baseline", type=Path, default=DEFAULT_BASELINE,
                        help=f"baseline file (default {DEFAULT_BASELINE})")
+    check.add_argument("--all", action="store_true",
+                       help="show every entry's verdict (default: only those not ok)")
 
     verify = commands.add_parser("verify", help="prove every backend trains the same network: "
                                  "losses and weights against the NumPy backend")

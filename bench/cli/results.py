@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from collections import Counter
 
 from rich.console import Console
 
@@ -30,13 +31,14 @@ def summarize_dir(rundir: RunDir, console: Console) -> int:
     if contents.bad_lines:
         console.print(f"warning: skipped unreadable line(s) "
                       f"{[line.number for line in contents.bad_lines]} of {rundir.runs_file} "
-                      "(a run interrupted while writing?)", highlight=False, markup=False)
+                      "(a run interrupted while writing?)",
+                          highlight=False, markup=False, soft_wrap=True)
     summaries = summarize_contents(contents)
     write_summary(rundir, summaries)
     console.print(terminal.summary_table(
         summaries, f"nnbench — {rundir.path} — test accuracy: mean ± 95% CI over seeds"))
     console.print(f"records: {rundir.runs_file}   summary: {rundir.path / SUMMARY_FILE}",
-                  highlight=False, markup=False)
+                  highlight=False, markup=False, soft_wrap=True)
     return 0
 
 
@@ -44,9 +46,9 @@ def report_dir(rundir: RunDir, console: Console) -> int:
     """Write report.md, report.html, plots/ and summary.csv of a run directory."""
     report, files = write_report(rundir)
     for warning in report.warnings:
-        console.print(f"note: {warning}", highlight=False, markup=False)
+        console.print(f"note: {warning}", highlight=False, markup=False, soft_wrap=True)
     console.print(f"report: {files.markdown}  {files.html}  plots: {files.plots}/",
-                  highlight=False, markup=False)
+                  highlight=False, markup=False, soft_wrap=True)
     return 0
 
 
@@ -78,14 +80,14 @@ def cmd_compare(args: argparse.Namespace, console: Console) -> int:
         if a != b:
             console.print(f"[yellow]warning:[/] A and B used different {what} "
                           f"({', '.join(a)} vs {', '.join(b)}): time ratios compare the "
-                          "machines as much as the code", highlight=False)
+                          "machines as much as the code", highlight=False, soft_wrap=True)
     console.print(terminal.compare_table(changes, "nnbench compare — B relative to A"))
     flagged = [c for c in changes if c.flagged]
     worse = sum(1 for c in flagged if c.worse)
     console.print(f"{len(changes)} combinations; {len(flagged)} accuracy change(s) beyond the "
                   f"seed spread ({worse} worse, {len(flagged) - worse} better).",
-                  highlight=False)
-    console.print(RULE, highlight=False, markup=False)
+                  highlight=False, soft_wrap=True)
+    console.print(RULE, highlight=False, markup=False, soft_wrap=True)
     return 0
 
 
@@ -107,13 +109,19 @@ def cmd_check(args: argparse.Namespace, console: Console) -> int:
     except (OSError, BaselineError, RunDirError) as exc:
         raise UsageError(str(exc)) from None
     verdicts = gate.check(baseline, current)
-    console.print(terminal.verdict_table(verdicts))
+    shown = verdicts if args.all else [v for v in verdicts if v.outcome != "ok"]
+    if shown:
+        console.print(terminal.verdict_table(shown))
+    counts = Counter(v.outcome for v in verdicts)
+    console.print("verdicts: " + ", ".join(f"{n} {outcome}" for outcome, n in counts.items())
+                  + ("" if args.all else " (every entry: --all)"), highlight=False,
+                  markup=False, soft_wrap=True)
     failed = [v for v in verdicts if v.failed]
     if failed:
         console.print(f"[bold red]{len(failed)} regression(s)[/] against {args.baseline}; if a "
                       "change is intended, update the baseline with `nnbench baseline "
-                      f"{args.dir}` and commit it", highlight=False)
+                      f"{args.dir}` and commit it", highlight=False, soft_wrap=True)
         return EXIT_FAILED
     console.print(f"no regression against {args.baseline} ({len(verdicts)} entries)",
-                  highlight=False, markup=False)
+                  highlight=False, markup=False, soft_wrap=True)
     return 0

@@ -22,7 +22,6 @@ finished record is already saved, and `Interrupted` tells the caller how far it 
 from __future__ import annotations
 
 import json
-import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -97,7 +96,7 @@ class Runner:
         records: list[Record] = []
         pending = list(runs)
         running: list[_Running] = []
-        with tempfile.TemporaryDirectory(prefix="nnbench-") as scratch:
+        with process.scratch_directory() as scratch:
             try:
                 pending = self._decide_in_parent(pending, records)
                 if self.isolation == "forked":
@@ -113,6 +112,10 @@ class Runner:
                 for item in running:
                     process.stop(item.handle)
                 raise Interrupted(len(records), len(runs)) from None
+            except BaseException:  # e.g. a record could not be saved: no run goes on alone
+                for item in running:
+                    process.stop(item.handle)
+                raise
             finally:
                 for server in self.servers.values():
                     server.close()

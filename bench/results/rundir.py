@@ -24,7 +24,7 @@ import json
 import os
 import socket
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -332,23 +332,38 @@ class RunDir:
             contents.missing = [run for run in plan.plan.runs if run.run_id not in done]
         return contents
 
-    def resume(self, plan: Plan) -> tuple[list[PlannedRun], list[str]]:
-        """The runs of `plan` that this directory has no record of, and notes on what was
-        repaired. RunDirError when the directory was planned differently."""
+    def resume(self, plan: Plan, retry: tuple[str, ...] = ()
+               ) -> tuple[list[PlannedRun], list[str]]:
+        """The runs of `plan` that this directory has no record of, or whose record's status
+        is in `retry`, and notes on what was repaired or changed. RunDirError when the
+        directory was planned differently (other runs, or other settings than their
+        timeouts: a new timeout is taken, and plan.json updated, so that a run stopped too
+        early can be given longer)."""
         stored = self.read_plan()
         if stored is None:
             raise RunDirError(f"{self.path} is not a resumable nnbench run (no {PLAN_FILE})")
-        difference = stored.plan.difference(plan)
+        difference = stored.plan.difference(plan, ignore=("timeout",))
         if difference:
             raise RunDirError(f"cannot resume {self.path}: its suite differs from this one "
                               f"({difference}). Repeat the original command with --resume, "
                               "or use a new --out.")
         notes = []
+        changed = stored.plan.difference(plan)
+        if changed:
+            self.write_plan(replace(stored, plan=plan, suite={**stored.suite,
+                                                              "timeout": plan.runs[0].timeout}))
+            notes.append(f"timeouts changed ({changed}); plan.json now holds the new ones")
         if self.repair_torn_tail():
             notes.append(f"removed a half-written last line from {self.runs_file} (kept in "
                          f"{RUNS_FILE}.torn); that run will be repeated")
-        done = {record.run_id for record in self.read().records}
-        return [run for run in plan.runs if run.run_id not in done], notes
+        status = {record.run_id: record.status for record in self.read().records}
+        again = [run for run in plan.runs if status.get(run.run_id) in retry]
+        if again:
+            notes.append(f"re-running {len(again)} run(s) recorded as "
+                         f"{' or '.join(sorted({status[r.run_id] for r in again}))}; their "
+                         "new records replace the old ones in every statistic (both stay in "
+                         f"{RUNS_FILE})")
+        return [run for run in plan.runs if run.run_id not in status or run in again], notes
 
 
 def _mismatch(record: Record, run: PlannedRun) -> str:

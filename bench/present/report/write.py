@@ -32,6 +32,8 @@ def _write_text(path: Path, text: str) -> None:
     try:
         tmp.write_text(text, encoding="utf-8", newline="")
         os.replace(tmp, path)
+    except OSError as exc:  # name the file the user knows, not its temporary twin
+        raise OSError(exc.errno, exc.strerror or str(exc), str(path)) from None
     finally:
         tmp.unlink(missing_ok=True)
 
@@ -45,7 +47,14 @@ def write_report(rundir: RunDir, contents: Contents | None = None) -> tuple[Repo
     contents = contents or rundir.read()
     plots_dir = rundir.plots_dir
     old = set(plots_dir.glob("*__*__*.png")) if plots_dir.is_dir() else set()
-    report = build_report(contents, plots_dir)
+    try:
+        report = build_report(contents, plots_dir)
+    except OSError as exc:
+        raise OSError(exc.errno, exc.strerror or str(exc), exc.filename or f"{plots_dir}/") \
+            from None
+    finally:  # a plot interrupted half-written
+        for tmp in plots_dir.glob("*.tmp") if plots_dir.is_dir() else ():
+            tmp.unlink(missing_ok=True)
     for stale in old - {p for g in report.groups for p in g.plots.values()}:
         stale.unlink(missing_ok=True)
     write_summary(rundir, report.summaries)
