@@ -23,7 +23,9 @@ from bench.results.summary import GroupSummary, summarize_contents
 MD_NOTE_CHARS = 240
 PLOT_TITLES = {"curves": "learning curves (training loss, validation accuracy)",
                "accuracy_vs_time": "accuracy vs fit time",
-               "epoch_time": "steady-epoch time"}
+               "epoch_time": "steady-epoch time",
+               "shared_curves": "learning curves (one figure for every task of this recipe "
+                                "that only one backend ran ok)"}
 #: column names of task-specific metrics (others show under their metric name), in this
 #: order, baseline accuracy first, next to the accuracy columns
 METRIC_LABELS = {"majority_accuracy": "majority baseline", "test_auc": "AUC", "test_cost": "cost",
@@ -69,6 +71,7 @@ class Group:
     table: Table
     summaries: list[GroupSummary]
     plots: dict[str, Path] = field(default_factory=dict)
+    plot_note: str = ""   # why the group has fewer plots than usual, or none
 
 
 @dataclass
@@ -181,11 +184,16 @@ def build_report(contents: Contents, plots_dir: Path | None = None) -> Report:
     """Tables (and, when `plots_dir` is given, the plots) of a run directory's contents."""
     summaries = summarize_contents(contents)
     has_peak = contents.peak is not None
-    colours = None
+    plotted: dict[tuple[str, str], dict[str, Path]] = {}
     if plots_dir is not None:
         from bench.present import plots  # matplotlib: only when drawing
 
-        colours = plots.palette(s.backend for s in summaries)
+        plotted = plots.plot_report(summaries, plots_dir,
+                                    plots.palette(s.backend for s in summaries))
+    shared = {}  # a shared figure's path: the tasks it shows
+    for (task, _), kinds in plotted.items():
+        for path in kinds.values():
+            shared.setdefault(path, []).append(task)
     groups = []
     for task, recipe in dict.fromkeys((s.task, s.recipe) for s in summaries):
         members = [s for s in summaries if (s.task, s.recipe) == (task, recipe)]
@@ -194,7 +202,9 @@ def build_report(contents: Contents, plots_dir: Path | None = None) -> Report:
         group = Group(task, recipe, members[0].target, spec, group_table(members, has_peak),
                       members)
         if plots_dir is not None and any(s.runs for s in members):
-            group.plots = plots.plot_group(members, plots_dir, colours)
+            group.plots = plotted.get((task, recipe), {})
+            group.plot_note = fmt.plot_note(members, [t for p in group.plots.values()
+                                                      for t in shared[p]])
         groups.append(group)
     return Report(f"nnbench report — {contents.path.name}", summaries, groups,
                   headline(summaries, fmt.headline_accuracy),

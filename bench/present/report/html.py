@@ -43,6 +43,10 @@ nav{columns:3;font-size:13px;margin:8px 0}nav a{color:#0969da;text-decoration:no
 """
 
 
+#: plots shown across the page's width
+WIDE_PLOTS = {"curves", "shared_curves"}
+
+
 def _swatch(colour: str) -> str:
     return f'<span class="swatch" style="background:{colour}"></span>'
 
@@ -93,6 +97,7 @@ def render_html(report: Report) -> str:
               _html_table(report.accuracy, colours),
               f"<h2>{html.escape(report.epoch_time_title)}</h2>",
               _html_table(report.epoch_time, colours)]
+    embedded: dict[Path, str] = {}  # a figure already shown: the anchor of its section
     for group in report.groups:
         parts.append(f'<h2 id="{anchor(group.task, group.recipe)}">'
                      f"{html.escape(group.task)} / {html.escape(group.recipe)}</h2>")
@@ -102,13 +107,20 @@ def render_html(report: Report) -> str:
         if facts:
             parts.append(f'<p class="spec">{html.escape("; ".join(facts))}</p>')
         parts.append(_html_table(group.table, colours))
-        if group.plots:
-            figures = []
-            for kind, path in group.plots.items():
-                caption = html.escape(f"{group.task} / {group.recipe}: {PLOT_TITLES[kind]}")
-                wide = ' class="wide"' if kind == "curves" else ""
-                figures.append(f'<figure{wide}><img src="{_data_uri(path)}" alt="{caption}">'
-                               f"<figcaption>{caption}</figcaption></figure>")
+        if group.plot_note:
+            parts.append(f'<p class="spec">{html.escape(group.plot_note)}</p>')
+        figures = []
+        for kind, path in group.plots.items():
+            if path in embedded:  # a shared figure: shown once, linked from the others
+                parts.append(f'<p class="spec"><a href="#{embedded[path]}">'
+                             f"{html.escape(PLOT_TITLES[kind])}</a></p>")
+                continue
+            embedded[path] = anchor(group.task, group.recipe)
+            caption = html.escape(f"{group.task} / {group.recipe}: {PLOT_TITLES[kind]}")
+            wide = ' class="wide"' if kind in WIDE_PLOTS else ""
+            figures.append(f'<figure{wide}><img src="{_data_uri(path)}" alt="{caption}">'
+                           f"<figcaption>{caption}</figcaption></figure>")
+        if figures:
             parts.append(f'<div class="plots">{"".join(figures)}</div>')
     guide = READING_GUIDE_MD.replace("*", "").replace("`", "")
     parts.append(f'<p class="guide">{html.escape(guide)}</p>')

@@ -76,5 +76,7 @@ def render_markdown(report: Report) -> str:
         if group.plots:
             links = [f"[{PLOT_TITLES[k]}]({PLOTS_DIR}/{p.name})" for k, p in group.plots.items()]
             out += ["Plots: " + " · ".join(links), ""]
+        if group.plot_note:
+            out += [f"*{md_cell(group.plot_note)}*", ""]
     out += ["---", "", READING_GUIDE_MD, ""]
     return "\n".join(out)

@@ -68,8 +68,9 @@ def test_report_html_renders_in_headless_chromium(tmp_path_factory, tmp_path):
     assert found, f"no check result in the DOM (exit {result.returncode}): {result.stderr[-2000:]}"
     check = json.loads(html.unescape(found.group(1)))
     groups = len(report.groups)
-    assert check["images"] == 3 * groups and check["broken"] == []
-    assert all(width >= 300 for width in check["widths"])
+    figures = {path for g in report.groups for path in g.plots.values()}  # shared ones once
+    assert check["images"] == len(figures) and check["broken"] == []
+    assert all(width >= 600 for width in check["widths"])
     assert check["tables"] == 2 + groups  # two headline tables and one per task x recipe
     assert check["rows"][0] == len(report.accuracy.rows) and all(n > 0 for n in check["rows"])
     assert check["fetched"] == []  # self-contained: nothing loaded from disk or network
