@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from bench.execution.peak import Peak
+from bench.judge.compare import Change
 from bench.results.provenance import Provenance
 from bench.results.stats import Summary
 from bench.results.summary import GroupSummary, Outcome
@@ -92,8 +93,19 @@ def accuracy(value: float | None) -> str:
     return DASH if value is None or not math.isfinite(value) else f"{value:.3f}"
 
 
+def accuracy_delta(delta: float) -> str:
+    """A change of accuracy: '+0.012', '-0.250'; '±0' when exactly none ('+0.000' is a change
+    smaller than the last digit)."""
+    if not math.isfinite(delta):
+        return DASH
+    return "±0" if delta == 0 else f"{delta:+.3f}"
 
 
+def ratio(value: float) -> str:
+    """A time ratio: '×0.52', '×2.00', '×35.4', '×135'."""
+    if not math.isfinite(value):
+        return DASH
+    return f"×{value:.2f}" if value < 10 else f"×{value:.1f}" if value < 100 else f"×{value:,.0f}"
 
 
 def relative_gap(value: float) -> str:
@@ -216,8 +228,27 @@ def notes(s: GroupSummary) -> str:
     return "; ".join(parts)
 
 
+def reference_cell(s: GroupSummary | None) -> str:
+    """The overview's cell of the reference backend: its own steady epoch (marked when its
+    timings cannot be trusted) and mean accuracy, '6.70 ms · 0.983'."""
+    if s is None or not s.ok:
+        return s.status_counts(" ×") if s is not None and s.runs else DASH
+    mark = "" if s.trust.trusted else UNTRUSTED
+    return f"{seconds(s.time('steady_epoch'))}{mark} · {accuracy(s.accuracy.mean)}"
 
 
+def relative_cell(change: Change | None) -> str:
+    """The overview's cell of a backend against the reference: steady epoch as a multiple of the
+    reference's (marked when either side's timings cannot be trusted) and the difference of
+    mean accuracy, '×2.29 · +0.002'; the statuses when the backend has no ok run."""
+    if change is None or change.b is None:
+        return DASH
+    if not change.b.ok:
+        return change.b.status_counts(" ×")
+    if change.a is None or not change.a.ok:
+        return DASH
+    mark = "" if change.trusted else UNTRUSTED
+    return f"{ratio(change.steady_ratio)}{mark} · {accuracy_delta(change.delta)}"
 
 
 def plot_note(summaries: list[GroupSummary], plotted_tasks: list[str]) -> str:

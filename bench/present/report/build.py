@@ -14,7 +14,15 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+from bench.judge.compare import REFERENCE, overview
 from bench.present import format as fmt
+from bench.present.report.overview import (
+    OVERVIEW_PNG,
+    overview_table,
+    overview_text,
+    overview_title,
+)
+from bench.present.report.table import Table
 from bench.results.provenance import provenance
 from bench.results.rundir import PLAN_FILE, RUNS_FILE, Contents
 from bench.results.summary import GroupSummary, summarize_contents
@@ -26,6 +34,7 @@ PLOT_TITLES = {"curves": "learning curves (training loss, validation accuracy)",
                "epoch_time": "steady-epoch time",
                "shared_curves": "learning curves (one figure for every task of this recipe "
                                 "that only one backend ran ok)"}
+OVERVIEW_TITLE = f"steady-epoch time and accuracy of every backend against {REFERENCE} (heat maps)"
 #: column names of task-specific metrics (others show under their metric name), in this
 #: order, baseline accuracy first, next to the accuracy columns
 METRIC_LABELS = {"majority_accuracy": "majority baseline", "test_auc": "AUC", "test_cost": "cost",
@@ -52,15 +61,6 @@ READING_GUIDE_MD = (
 
 
 @dataclass
-class Table:
-    """A table of text cells; `ok` marks, per row, whether every planned run finished ok."""
-
-    columns: list[str]
-    rows: list[list[str]]
-    ok: list[bool] | None = None
-
-
-@dataclass
 class Group:
     """One task x recipe section."""
 
@@ -84,6 +84,10 @@ class Report:
     provenance: list[tuple[str, str]]
     warnings: list[str]
     written_at: str
+    overview: Table | None = None        # every backend against NumPy (None: nothing to compare)
+    overview_title: str = ""
+    overview_text: str = ""
+    overview_plot: Path | None = None
 
     @property
     def backends(self) -> list[str]:
@@ -206,9 +210,19 @@ def build_report(contents: Contents, plots_dir: Path | None = None) -> Report:
             group.plot_note = fmt.plot_note(members, [t for p in group.plots.values()
                                                       for t in shared[p]])
         groups.append(group)
-    return Report(f"nnbench report — {contents.path.name}", summaries, groups,
-                  headline(summaries, fmt.headline_accuracy),
-                  headline(summaries, lambda s: fmt.time_cell(s, "steady_epoch")),
-                  fmt.provenance_lines(provenance(contents), RUNS_FILE, PLAN_FILE),
-                  warnings_of(contents, summaries),
-                  datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"))
+    report = Report(f"nnbench report — {contents.path.name}", summaries, groups,
+                    headline(summaries, fmt.headline_accuracy),
+                    headline(summaries, lambda s: fmt.time_cell(s, "steady_epoch")),
+                    fmt.provenance_lines(provenance(contents), RUNS_FILE, PLAN_FILE),
+                    warnings_of(contents, summaries),
+                    datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"))
+    relative = overview(summaries)
+    if relative is not None:
+        report.overview = overview_table(relative)
+        report.overview_title, report.overview_text = (overview_title(relative),
+                                                       overview_text(relative))
+        if plots_dir is not None:
+            from bench.present.overview_plot import plot_overview
+
+            report.overview_plot = plot_overview(relative, plots_dir / OVERVIEW_PNG)
+    return report

@@ -10,6 +10,7 @@ from bench.present.colours import palette
 from bench.present.format import percent
 from bench.present.report.build import (
     LEFT_COLUMNS,
+    OVERVIEW_TITLE,
     PLOT_TITLES,
     READING_GUIDE_MD,
     Report,
@@ -93,6 +94,14 @@ def render_html(report: Report) -> str:
     parts.append("<nav>" + "".join(
         f'<div><a href="#{anchor(g.task, g.recipe)}">{html.escape(g.task)} / '
         f"{html.escape(g.recipe)}</a></div>" for g in report.groups) + "</nav>")
+    if report.overview is not None:
+        parts += [f"<h2>{html.escape(report.overview_title)}</h2>",
+                  f'<p class="spec">{html.escape(report.overview_text)}</p>',
+                  _html_table(report.overview, colours)]
+        if report.overview_plot is not None:
+            parts.append(f'<div class="plots"><figure class="wide"><img src="'
+                         f'{_data_uri(report.overview_plot)}" alt="{OVERVIEW_TITLE}">'
+                         f"<figcaption>{OVERVIEW_TITLE}</figcaption></figure></div>")
     parts += ["<h2>Test accuracy (mean ± 95% CI over seeds)</h2>",
               _html_table(report.accuracy, colours),
               f"<h2>{html.escape(report.epoch_time_title)}</h2>",

@@ -14,6 +14,7 @@ from bench.present.format import percent
 from bench.present.report.build import (
     LEFT_COLUMNS,
     MD_NOTE_CHARS,
+    OVERVIEW_TITLE,
     PLOT_TITLES,
     READING_GUIDE_MD,
     Report,
@@ -62,6 +63,11 @@ def render_markdown(report: Report) -> str:
     out += [f"- **Report written**: {report.written_at} by `nnbench report`", ""]
     for warning in report.warnings:
         out += [f"> **Note:** {md_cell(warning)}", ""]
+    if report.overview is not None:
+        out += [f"## {md_cell(report.overview_title)}", "",
+                md_cell(report.overview_text), "", table_markdown(report.overview, backends), ""]
+        if report.overview_plot is not None:
+            out += [f"Figure: [{OVERVIEW_TITLE}]({PLOTS_DIR}/{report.overview_plot.name})", ""]
     out += ["## Test accuracy (mean ± 95% CI over seeds)", "",
             table_markdown(report.accuracy, backends), "", f"## {report.epoch_time_title}", "",
             table_markdown(report.epoch_time, backends), ""]

@@ -8,7 +8,7 @@ import pytest
 
 from bench.cli import main
 from bench.execution.records import Record
-from bench.judge.compare import compare_summaries
+from bench.judge.compare import compare_summaries, overview
 from bench.results.summary import summarize_records
 from tests.bench.run_data import read_jsonl, real_run, several_backends, write_run
 
@@ -104,3 +104,18 @@ def test_cli_bad_directory_exits_2(tmp_path_factory, tmp_path, capsys, which):
     args = [str(missing), str(real)] if which == "a" else [str(real), str(missing)]
     assert main(["compare", *args]) == 2
     assert f"{missing} is not a directory" in capsys.readouterr().err
+
+
+def test_the_overview_compares_every_backend_with_numpy_inside_one_run():
+    records = [record("numpy", i, 1.0, steady=0.01) for i in range(2)]
+    records += [record("torch", i, v, steady=0.03) for i, v in enumerate((1.0, 0.75))]
+    records += [record("keras", i, 1.0, status="unsupported") for i in range(2)]
+    records += [record("numpy", 0, 1.0, recipe="perceptron")]
+    o = overview(summarize_records(records, targets=lambda task: None))
+    assert o.reference == "numpy" and o.backends == ["torch", "keras"]
+    assert o.rows == [("xor", "modern")] and o.left_out == [("xor", "perceptron")]
+    torch = o.changes["xor", "modern", "torch"]
+    assert torch.steady_ratio == pytest.approx(3.0) and torch.delta == pytest.approx(-0.125)
+    assert o.changes["xor", "modern", "keras"].b.ok == 0
+    assert overview(summarize_records(records[:2], targets=lambda task: None)) is None
+

@@ -69,9 +69,12 @@ def test_report_html_renders_in_headless_chromium(tmp_path_factory, tmp_path):
     check = json.loads(html.unescape(found.group(1)))
     groups = len(report.groups)
     figures = {path for g in report.groups for path in g.plots.values()}  # shared ones once
-    assert check["images"] == len(figures) and check["broken"] == []
+    assert report.overview is not None and report.overview_plot is not None
+    assert check["images"] == len(figures) + 1 and check["broken"] == []
     assert all(width >= 600 for width in check["widths"])
-    assert check["tables"] == 2 + groups  # two headline tables and one per task x recipe
-    assert check["rows"][0] == len(report.accuracy.rows) and all(n > 0 for n in check["rows"])
+    # the overview, two headline tables and one per task x recipe
+    assert check["tables"] == 3 + groups
+    assert check["rows"][:2] == [len(report.overview.rows), len(report.accuracy.rows)]
+    assert all(n > 0 for n in check["rows"])
     assert check["fetched"] == []  # self-contained: nothing loaded from disk or network
     assert (out / REPORT_HTML).stat().st_size < 2_000_000
