@@ -24,7 +24,7 @@ from bench.present.report.overview import (
 )
 from bench.present.report.table import Table
 from bench.results.provenance import provenance
-from bench.results.rundir import PLAN_FILE, RUNS_FILE, Contents
+from bench.results.rundir import PLAN_FILE, Contents
 from bench.results.summary import GroupSummary, summarize_contents
 
 #: longest notes cell in report.md (report.html and summary.csv keep the full text)
@@ -149,7 +149,7 @@ def warnings_of(contents: Contents, summaries: list[GroupSummary]) -> list[str]:
     if contents.plan_problem:
         out.append(f"{contents.plan_problem}; every record is reported")
     if contents.bad_lines:
-        out.append(f"{RUNS_FILE}: skipped unreadable line(s) "
+        out.append(f"{contents.runs_name}: skipped unreadable line(s) "
                    f"{', '.join(str(line.number) for line in contents.bad_lines)} "
                    f"({'; '.join(dict.fromkeys(line.problem for line in contents.bad_lines))})")
     if contents.duplicates:
@@ -161,7 +161,7 @@ def warnings_of(contents: Contents, summaries: list[GroupSummary]) -> list[str]:
     if contents.foreign:
         ids = ", ".join(f"{f.run_id} (line {f.line})" for f in contents.foreign[:3])
         more = f" and {len(contents.foreign) - 3} more" if len(contents.foreign) > 3 else ""
-        out.append(f"{fmt.plural(len(contents.foreign), 'record')} of {RUNS_FILE} "
+        out.append(f"{fmt.plural(len(contents.foreign), 'record')} of {contents.runs_name} "
                    f"{'is' if len(contents.foreign) == 1 else 'are'} not in {PLAN_FILE} and "
                    f"not counted: {ids}{more}")
     if contents.missing:
@@ -213,7 +213,7 @@ def build_report(contents: Contents, plots_dir: Path | None = None) -> Report:
     report = Report(f"nnbench report — {contents.path.name}", summaries, groups,
                     headline(summaries, fmt.headline_accuracy),
                     headline(summaries, lambda s: fmt.time_cell(s, "steady_epoch")),
-                    fmt.provenance_lines(provenance(contents), RUNS_FILE, PLAN_FILE),
+                    fmt.provenance_lines(provenance(contents), contents.runs_name, PLAN_FILE),
                     warnings_of(contents, summaries),
                     datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"))
     relative = overview(summaries)

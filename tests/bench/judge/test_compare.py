@@ -119,3 +119,28 @@ def test_the_overview_compares_every_backend_with_numpy_inside_one_run():
     assert o.changes["xor", "modern", "keras"].b.ok == 0
     assert overview(summarize_records(records[:2], targets=lambda task: None)) is None
 
+
+def test_compare_reads_the_committed_reference_for_results(tmp_path_factory, tmp_path, capsys):
+    real = real_run(tmp_path_factory)
+    results = tmp_path / "results"
+    assert main(["reference", str(real), "--out", str(results / "reference")]) == 0
+    b_records = read_jsonl(real / "runs.jsonl")
+    for r in b_records:
+        if r["recipe"] == "modern":
+            r["metrics"]["test_accuracy"] = 0.5
+    b = write_run(tmp_path / "b", b_records, None)
+    capsys.readouterr()
+    assert main(["compare", str(results), str(b)]) == 0
+    out = " ".join(capsys.readouterr().out.split())  # the console wraps long lines
+    assert f"A: {results} holds the committed reference run: comparing {results / 'reference'}" \
+        in out
+    assert "-0.500 *" in out and "×1.00" in out
+
+
+def test_compare_with_a_results_directory_without_a_reference_says_how_to_make_one(
+        tmp_path_factory, tmp_path, capsys):
+    real = real_run(tmp_path_factory)
+    (tmp_path / "results").mkdir()
+    assert main(["compare", str(tmp_path / "results"), str(real)]) == 2
+    err = capsys.readouterr().err
+    assert "has no runs.jsonl" in err and "nnbench reference RUN_DIR" in err
