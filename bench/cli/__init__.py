@@ -1,5 +1,5 @@
-"""The `nnbench` command line (also `python -m bench`): list, run, report, compare, baseline,
-check, verify and fetch.
+"""The `nnbench` command line (also `python -m bench`): list, run, report, compare, reference,
+baseline, check, verify and fetch.
 
 `parser` defines the arguments, `run` the run command, `results` the commands on finished run
 directories, `tools` list / fetch / verify, `errors` the exit codes and the one rule for
@@ -26,15 +26,15 @@ from bench.cli.errors import (
     stderr,
 )
 from bench.cli.parser import build_parser
-from bench.cli.results import cmd_baseline, cmd_check, cmd_compare, cmd_report
+from bench.cli.results import cmd_baseline, cmd_check, cmd_compare, cmd_reference, cmd_report
 from bench.cli.run import cmd_run
 from bench.cli.tools import cmd_fetch, cmd_list, cmd_verify
 from bench.present import encoding
 from tasks import registry as task_registry
 
 COMMANDS = {"list": cmd_list, "run": cmd_run, "report": cmd_report, "compare": cmd_compare,
-            "baseline": cmd_baseline, "check": cmd_check, "fetch": cmd_fetch,
-            "verify": cmd_verify}
+            "reference": cmd_reference, "baseline": cmd_baseline, "check": cmd_check,
+            "fetch": cmd_fetch, "verify": cmd_verify}
 
 
 def main(argv: list[str] | None = None) -> int:

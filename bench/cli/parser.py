@@ -11,6 +11,7 @@ from bench.judge import verify as verification
 from bench.judge.baseline import DEFAULT_PATH as DEFAULT_BASELINE
 from bench.plan.runs import INIT_MODES
 from bench.plan.suite import BUILTIN_SUITES, DEFAULT_MAX_RUNS, ISOLATIONS
+from bench.results.rundir import DEFAULT_REFERENCE
 from tasks.registry import TASKS
 
 #: the statuses --retry may name
@@ -91,8 +92,18 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("dir", type=Path, metavar="DIR", help="output directory of a run")
 
     compare = commands.add_parser("compare", help="accuracy and time changes from run A to B")
-    compare.add_argument("dir_a", type=Path, metavar="DIR_A", help="the reference run")
+    compare.add_argument("dir_a", type=Path, metavar="DIR_A",
+                         help="the reference run (results: the committed reference run, "
+                              f"{DEFAULT_REFERENCE}/)")
     compare.add_argument("dir_b", type=Path, metavar="DIR_B", help="the run to compare with it")
+
+    reference = commands.add_parser(
+        "reference", help="write the compact form of a run (plan.json + runs.jsonl.gz, "
+        f"rounded histories) to commit as the reference run (default {DEFAULT_REFERENCE}/)")
+    reference.add_argument("dir", type=Path, metavar="DIR", help="output directory of a run")
+    reference.add_argument("--out", type=Path, default=DEFAULT_REFERENCE,
+                           help=f"where to write it (default {DEFAULT_REFERENCE}; an earlier "
+                                "compact form there is replaced)")
 
     baseline = commands.add_parser("baseline", help="write or update the accuracy baseline "
                                    "from a run")

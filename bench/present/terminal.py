@@ -64,7 +64,7 @@ def _delta_cell(change: Change) -> Text:
         if change.flagged:
             return literal("lost", "red") if change.worse else literal("regained", "green")
         return literal(fmt.DASH)
-    text = f"{change.delta:+.3f}"
+    text = fmt.accuracy_delta(change.delta)
     if change.flagged is None:
         return literal(text + " ?")
     if change.flagged:
@@ -76,11 +76,7 @@ def _ratio_cell(ratio: float, trusted: bool = True) -> Text:
     if not math.isfinite(ratio):
         return literal(fmt.DASH)
     style = "red" if ratio > SLOWER else "green" if ratio < FASTER else ""
-    return literal(f"×{ratio:.2f}" + ("" if trusted else fmt.UNTRUSTED), style)
-
-
-def _trusted(change: Change) -> bool:
-    return all(s is None or s.trust.trusted for s in (change.a, change.b))
+    return literal(fmt.ratio(ratio) + ("" if trusted else fmt.UNTRUSTED), style)
 
 
 def compare_table(changes: list[Change], title: str) -> Table:
@@ -97,8 +93,8 @@ def compare_table(changes: list[Change], title: str) -> Table:
                       literal(c.backend), fmt.accuracy_cell(c.a) if c.a else fmt.DASH,
                       fmt.accuracy_cell(c.b) if c.b else fmt.DASH, _delta_cell(c),
                       f"{c.spread:.3f}" if math.isfinite(c.spread) else fmt.DASH,
-                      _ratio_cell(c.steady_ratio, _trusted(c)),
-                      _ratio_cell(c.fit_ratio, _trusted(c)),
+                      _ratio_cell(c.steady_ratio, c.trusted),
+                      _ratio_cell(c.fit_ratio, c.trusted),
                       literal("; ".join(filter(None, [c.note, *(
                           f"{side}: {fmt.trust_note(s)}" for side, s in (("A", c.a), ("B", c.b))
                           if s is not None and s.ok and not s.trust.trusted)]))))

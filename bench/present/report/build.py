@@ -14,16 +14,27 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+from bench.judge.compare import REFERENCE, overview
 from bench.present import format as fmt
+from bench.present.report.overview import (
+    OVERVIEW_PNG,
+    overview_table,
+    overview_text,
+    overview_title,
+)
+from bench.present.report.table import Table
 from bench.results.provenance import provenance
-from bench.results.rundir import PLAN_FILE, RUNS_FILE, Contents
+from bench.results.rundir import PLAN_FILE, Contents
 from bench.results.summary import GroupSummary, summarize_contents
 
 #: longest notes cell in report.md (report.html and summary.csv keep the full text)
 MD_NOTE_CHARS = 240
 PLOT_TITLES = {"curves": "learning curves (training loss, validation accuracy)",
                "accuracy_vs_time": "accuracy vs fit time",
-               "epoch_time": "steady-epoch time"}
+               "epoch_time": "steady-epoch time",
+               "shared_curves": "learning curves (one figure for every task of this recipe "
+                                "that only one backend ran ok)"}
+OVERVIEW_TITLE = f"steady-epoch time and accuracy of every backend against {REFERENCE} (heat maps)"
 #: column names of task-specific metrics (others show under their metric name), in this
 #: order, baseline accuracy first, next to the accuracy columns
 METRIC_LABELS = {"majority_accuracy": "majority baseline", "test_auc": "AUC", "test_cost": "cost",
@@ -50,15 +61,6 @@ READING_GUIDE_MD = (
 
 
 @dataclass
-class Table:
-    """A table of text cells; `ok` marks, per row, whether every planned run finished ok."""
-
-    columns: list[str]
-    rows: list[list[str]]
-    ok: list[bool] | None = None
-
-
-@dataclass
 class Group:
     """One task x recipe section."""
 
@@ -69,6 +71,7 @@ class Group:
     table: Table
     summaries: list[GroupSummary]
     plots: dict[str, Path] = field(default_factory=dict)
+    plot_note: str = ""   # why the group has fewer plots than usual, or none
 
 
 @dataclass
@@ -81,6 +84,10 @@ class Report:
     provenance: list[tuple[str, str]]
     warnings: list[str]
     written_at: str
+    overview: Table | None = None        # every backend against NumPy (None: nothing to compare)
+    overview_title: str = ""
+    overview_text: str = ""
+    overview_plot: Path | None = None
 
     @property
     def backends(self) -> list[str]:
@@ -142,7 +149,7 @@ def warnings_of(contents: Contents, summaries: list[GroupSummary]) -> list[str]:
     if contents.plan_problem:
         out.append(f"{contents.plan_problem}; every record is reported")
     if contents.bad_lines:
-        out.append(f"{RUNS_FILE}: skipped unreadable line(s) "
+        out.append(f"{contents.runs_name}: skipped unreadable line(s) "
                    f"{', '.join(str(line.number) for line in contents.bad_lines)} "
                    f"({'; '.join(dict.fromkeys(line.problem for line in contents.bad_lines))})")
     if contents.duplicates:
@@ -154,7 +161,7 @@ def warnings_of(contents: Contents, summaries: list[GroupSummary]) -> list[str]:
     if contents.foreign:
         ids = ", ".join(f"{f.run_id} (line {f.line})" for f in contents.foreign[:3])
         more = f" and {len(contents.foreign) - 3} more" if len(contents.foreign) > 3 else ""
-        out.append(f"{fmt.plural(len(contents.foreign), 'record')} of {RUNS_FILE} "
+        out.append(f"{fmt.plural(len(contents.foreign), 'record')} of {contents.runs_name} "
                    f"{'is' if len(contents.foreign) == 1 else 'are'} not in {PLAN_FILE} and "
                    f"not counted: {ids}{more}")
     if contents.missing:
@@ -181,11 +188,16 @@ def build_report(contents: Contents, plots_dir: Path | None = None) -> Report:
     """Tables (and, when `plots_dir` is given, the plots) of a run directory's contents."""
     summaries = summarize_contents(contents)
     has_peak = contents.peak is not None
-    colours = None
+    plotted: dict[tuple[str, str], dict[str, Path]] = {}
     if plots_dir is not None:
         from bench.present import plots  # matplotlib: only when drawing
 
-        colours = plots.palette(s.backend for s in summaries)
+        plotted = plots.plot_report(summaries, plots_dir,
+                                    plots.palette(s.backend for s in summaries))
+    shared = {}  # a shared figure's path: the tasks it shows
+    for (task, _), kinds in plotted.items():
+        for path in kinds.values():
+            shared.setdefault(path, []).append(task)
     groups = []
     for task, recipe in dict.fromkeys((s.task, s.recipe) for s in summaries):
         members = [s for s in summaries if (s.task, s.recipe) == (task, recipe)]
@@ -194,11 +206,23 @@ def build_report(contents: Contents, plots_dir: Path | None = None) -> Report:
         group = Group(task, recipe, members[0].target, spec, group_table(members, has_peak),
                       members)
         if plots_dir is not None and any(s.runs for s in members):
-            group.plots = plots.plot_group(members, plots_dir, colours)
+            group.plots = plotted.get((task, recipe), {})
+            group.plot_note = fmt.plot_note(members, [t for p in group.plots.values()
+                                                      for t in shared[p]])
         groups.append(group)
-    return Report(f"nnbench report — {contents.path.name}", summaries, groups,
-                  headline(summaries, fmt.headline_accuracy),
-                  headline(summaries, lambda s: fmt.time_cell(s, "steady_epoch")),
-                  fmt.provenance_lines(provenance(contents), RUNS_FILE, PLAN_FILE),
-                  warnings_of(contents, summaries),
-                  datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"))
+    report = Report(f"nnbench report — {contents.path.name}", summaries, groups,
+                    headline(summaries, fmt.headline_accuracy),
+                    headline(summaries, lambda s: fmt.time_cell(s, "steady_epoch")),
+                    fmt.provenance_lines(provenance(contents), contents.runs_name, PLAN_FILE),
+                    warnings_of(contents, summaries),
+                    datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"))
+    relative = overview(summaries)
+    if relative is not None:
+        report.overview = overview_table(relative)
+        report.overview_title, report.overview_text = (overview_title(relative),
+                                                       overview_text(relative))
+        if plots_dir is not None:
+            from bench.present.overview_plot import plot_overview
+
+            report.overview_plot = plot_overview(relative, plots_dir / OVERVIEW_PNG)
+    return report

@@ -14,6 +14,7 @@ from bench.present.format import percent
 from bench.present.report.build import (
     LEFT_COLUMNS,
     MD_NOTE_CHARS,
+    OVERVIEW_TITLE,
     PLOT_TITLES,
     READING_GUIDE_MD,
     Report,
@@ -62,6 +63,11 @@ def render_markdown(report: Report) -> str:
     out += [f"- **Report written**: {report.written_at} by `nnbench report`", ""]
     for warning in report.warnings:
         out += [f"> **Note:** {md_cell(warning)}", ""]
+    if report.overview is not None:
+        out += [f"## {md_cell(report.overview_title)}", "",
+                md_cell(report.overview_text), "", table_markdown(report.overview, backends), ""]
+        if report.overview_plot is not None:
+            out += [f"Figure: [{OVERVIEW_TITLE}]({PLOTS_DIR}/{report.overview_plot.name})", ""]
     out += ["## Test accuracy (mean ± 95% CI over seeds)", "",
             table_markdown(report.accuracy, backends), "", f"## {report.epoch_time_title}", "",
             table_markdown(report.epoch_time, backends), ""]
@@ -76,5 +82,7 @@ def render_markdown(report: Report) -> str:
         if group.plots:
             links = [f"[{PLOT_TITLES[k]}]({PLOTS_DIR}/{p.name})" for k, p in group.plots.items()]
             out += ["Plots: " + " · ".join(links), ""]
+        if group.plot_note:
+            out += [f"*{md_cell(group.plot_note)}*", ""]
     out += ["---", "", READING_GUIDE_MD, ""]
     return "\n".join(out)

@@ -14,6 +14,7 @@ from pathlib import Path
 from bench.present.report.build import Report, build_report
 from bench.present.report.html import render_html
 from bench.present.report.markdown import render_markdown
+from bench.present.report.overview import OVERVIEW_PNG
 from bench.results.rundir import Contents, RunDir
 from bench.results.summary import GroupSummary
 from bench.results.summary_csv import summary_csv
@@ -46,7 +47,8 @@ def write_report(rundir: RunDir, contents: Contents | None = None) -> tuple[Repo
     """(Re)write summary.csv, plots/, report.md and report.html of `rundir`."""
     contents = contents or rundir.read()
     plots_dir = rundir.plots_dir
-    old = set(plots_dir.glob("*__*__*.png")) if plots_dir.is_dir() else set()
+    old = ({*plots_dir.glob("*__*__*.png"), *plots_dir.glob(OVERVIEW_PNG)}
+           if plots_dir.is_dir() else set())
     try:
         report = build_report(contents, plots_dir)
     except OSError as exc:
@@ -55,7 +57,8 @@ def write_report(rundir: RunDir, contents: Contents | None = None) -> tuple[Repo
     finally:  # a plot interrupted half-written
         for tmp in plots_dir.glob("*.tmp") if plots_dir.is_dir() else ():
             tmp.unlink(missing_ok=True)
-    for stale in old - {p for g in report.groups for p in g.plots.values()}:
+    for stale in old - {p for g in report.groups for p in g.plots.values()} - {
+            report.overview_plot}:
         stale.unlink(missing_ok=True)
     write_summary(rundir, report.summaries)
     _write_text(rundir.report_md, render_markdown(report))
