@@ -214,6 +214,25 @@ class MLP:
 
     # --- training -----------------------------------------------------------------------------
 
+    def stepper(self, train: TrainSpec) -> Callable[[np.ndarray, np.ndarray], float]:
+        """One training step as `train` says, on a batch (x, t) in `self.dtype`: the batch's
+        gradient (backprop's, or the forward-difference estimate for
+        optimizer="finite-difference") and the optimizer's update of the parameters. Returns
+        the batch's data loss before the update; the optimizer's state lives in the step."""
+        optimizer = make_optimizer(train, [self.theta])
+        fd_epsilon = train.fd_epsilon if train.optimizer == "finite-difference" else None
+
+        def step(x: np.ndarray, t: np.ndarray) -> float:
+            buf = self._buffer(x.shape[0])
+            if fd_epsilon is None:
+                value = self._backprop(buf, x, t, train.l2)
+            else:
+                value = self._estimate(buf, x, t, train.l2, fd_epsilon)
+            optimizer.step([self.grad])
+            return value
+
+        return step
+
     def fit(self, X: np.ndarray, T: np.ndarray, train: TrainSpec,
             on_epoch: Callable[[int, float], bool] | None = None) -> list[float]:
         """Train on (X, T), both already in `self.dtype`; returns the epoch losses.
@@ -226,25 +245,18 @@ class MLP:
             raise ValueError("a network with step activations cannot be trained by gradient "
                              "descent")
         n = X.shape[0]
-        optimizer = make_optimizer(train, [self.theta])
-        if train.optimizer == "finite-difference":
-            def gradient(buf, x, t, l2):
-                return self._estimate(buf, x, t, l2, train.fd_epsilon)
-        else:
-            gradient = self._backprop
         self._buffers.clear()
+        step = self.stepper(train)
         losses: list[float] = []
         for epoch in range(train.epochs):
             tracker = EpochLoss()
             for idx in batches(n, train, epoch):
                 rows = idx.shape[0]
-                buf = self._buffer(rows)
                 if rows == n and not train.shuffle:
                     x, t = X, T  # the whole set in its own order: no need to gather it
                 else:
-                    x, t = buf.gather(X, T, idx)
-                tracker.add(gradient(buf, x, t, train.l2), rows)
-                optimizer.step([self.grad])
+                    x, t = self._buffer(rows).gather(X, T, idx)
+                tracker.add(step(x, t), rows)
             loss = tracker.mean() + self.penalty(train.l2)
             losses.append(loss)
             if on_epoch is not None and on_epoch(epoch, loss):
