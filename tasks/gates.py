@@ -59,7 +59,8 @@ FINITE_DIFFERENCE = Recipe(
     TrainSpec(optimizer="finite-difference", lr=0.01, batch_size=None, shuffle=False,
               epochs=1000, dtype="float64"),
     "the lecture's 2-3-1 sigmoid net, MSE, gradient descent on forward-difference estimates "
-    "(eps 1e-4: 13 forward passes a step, one per parameter), the whole table each step, "
+    "(eps 1e-4: 14 forward passes a step, one per parameter and one at the weights), the "
+    "whole table each step, "
     "lr 0.01, 1000 epochs",
 )
 
