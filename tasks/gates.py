@@ -60,8 +60,7 @@ FINITE_DIFFERENCE = Recipe(
               epochs=1000, dtype="float64"),
     "the lecture's 2-3-1 sigmoid net, MSE, gradient descent on forward-difference estimates "
     "(eps 1e-4: 14 forward passes a step, one per parameter and one at the weights), the "
-    "whole table each step, "
-    "lr 0.01, 1000 epochs",
+    "whole table each step, lr 0.01, 1000 epochs",
 )
 
 
