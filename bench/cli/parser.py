@@ -59,7 +59,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--tasks", help=f"comma-separated tasks ({', '.join(TASKS)})")
     run.add_argument("--backends", help=f"comma-separated backends ({', '.join(BACKENDS)})")
     run.add_argument("--recipe", help="comma-separated recipes (perceptron, course, modern, "
-                     "or a suite's custom recipes)")
+                     "finite-difference, or a suite's custom recipes)")
     run.add_argument("--seeds", type=positive(int), help="seeds per combination (default 3)")
     run.add_argument("--repeat", type=positive(int),
                      help="timing repeats: run every task/recipe/backend/seed N times; times "

@@ -22,8 +22,9 @@ def real_run(tmp_path_factory) -> Path:
     """A real `nnbench run` directory (records, plan, summary and report written by `run`)."""
     if "real" not in _CACHE:
         out = tmp_path_factory.mktemp("real") / "run"
-        result = nnbench("run", "--tasks", "xor", "--backends", "numpy", "--seeds", "2",
-                         "--threads", "1", "--out", str(out))
+        result = nnbench("run", "--tasks", "xor", "--recipe", "perceptron,course,modern",
+                         "--backends", "numpy", "--seeds", "2", "--threads", "1", "--out",
+                         str(out))
         assert result.returncode == 0, result.stderr
         _CACHE["real"] = out
         _CACHE["real_stdout"] = result.stdout
