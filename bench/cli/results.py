@@ -13,6 +13,7 @@ from bench.judge import gate
 from bench.judge.baseline import BaselineError, entries_from_run, load_baseline, update_baseline
 from bench.judge.compare import RULE, compare_summaries
 from bench.present import terminal
+from bench.present.format import TRUST_ADVICE, plural
 from bench.present.report.write import write_report, write_summary
 from bench.results.compact import write_reference
 from bench.results.provenance import provenance
@@ -105,6 +106,11 @@ def cmd_compare(args: argparse.Namespace, console: Console) -> int:
     console.print(f"{len(changes)} combinations; {len(flagged)} accuracy change(s) beyond the "
                   f"seed spread ({worse} worse, {len(flagged) - worse} better).",
                   highlight=False, soft_wrap=True)
+    untrusted = sum(1 for c in changes if not c.trusted)
+    if untrusted:
+        console.print(f"note: {plural(untrusted, 'row')} {'has' if untrusted == 1 else 'have'} "
+                      "time ratios that cannot be trusted (marked !; the notes column says "
+                      f"why): {TRUST_ADVICE}", highlight=False, markup=False, soft_wrap=True)
     console.print(RULE, highlight=False, markup=False, soft_wrap=True)
     return 0
 

@@ -19,12 +19,12 @@ from bench.execution.records import Record
 from bench.plan.planner import check_names
 from bench.plan.runs import PlannedRun
 from bench.plan.suite import SuiteError
-from bench.present.format import peak_text, plural
+from bench.present.format import clip, peak_text, plural
 from bench.results.rundir import RUNS_FILE, RunDirError
 from tasks.registry import TASKS
 
-#: longest reason in a progress line
-PROGRESS_REASON_CHARS = 100
+#: longest reason in a progress line (the table's and the report's notes give it in full)
+PROGRESS_REASON_CHARS = 120
 
 
 def names(kind: str, text: str | None, known=None, what: str | None = None
@@ -48,7 +48,8 @@ def names(kind: str, text: str | None, known=None, what: str | None = None
 def describe(record: Record) -> str:
     if record.ok:
         return f"test acc {record.test_accuracy:.3f}"
-    return f"{record.status}: {record.error or ''}"[:PROGRESS_REASON_CHARS]
+    return clip(f"{record.status}: {record.error or ''}", PROGRESS_REASON_CHARS,
+                "in full: the notes column")
 
 
 def original_args() -> list[str]:

@@ -25,6 +25,15 @@ def plural(n: int, word: str) -> str:
     return f"{n} {word}{'' if n == 1 else 's'}"
 
 
+def clip(text: str, limit: int, where: str = "") -> str:
+    """`text` cut at the last word that fits `limit` characters, ending in '…' and, when given,
+    where to read the rest ('… (in full: report.md)'); unchanged when it fits."""
+    if len(text) <= limit:
+        return text
+    cut = text[:limit].rsplit(" ", 1)[0].rstrip(" ,;:(") or text[:limit]
+    return f"{cut}…" + (f" ({where})" if where else "")
+
+
 def seconds(value: float | None) -> str:
     """3 significant digits in µs, ms or s; '-' for no value."""
     if value is None or not math.isfinite(value):
@@ -71,7 +80,8 @@ TRUST_ADVICE = ("close other work and run again (by default every run gets a cor
 
 
 def trust_note(s: GroupSummary) -> str:
-    """Why the group's timings cannot be trusted, and what fixes it; '' when they can."""
+    """Why the group's timings cannot be trusted ('' when they can); what fixes it is said
+    once, under the table (`TRUST_ADVICE`)."""
     trust = s.trust
     if trust.trusted:
         return ""
@@ -81,7 +91,7 @@ def trust_note(s: GroupSummary) -> str:
                    f"{trust.max_load:.1f} on {trust.cpus} CPUs)")
     if trust.spread:
         why.append(f"steady epochs vary {trust.steady_spread:.0f}x across runs")
-    return f"timings not trustworthy (!): {'; '.join(why)}; {TRUST_ADVICE}"
+    return f"timings not trustworthy (!): {'; '.join(why)}"
 
 
 def percent(fraction: float) -> str:

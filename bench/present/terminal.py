@@ -19,8 +19,10 @@ from bench.present import format as fmt
 from bench.results.provenance import Provenance
 from bench.results.summary import GroupSummary
 
-#: longest runs cell in the terminal table (the report's notes hold every reason in full)
-RUNS_CELL_CHARS = 120
+#: longest notes cell in the terminal table (the report's notes hold every reason in full)
+NOTES_CELL_CHARS = 240
+#: where a clipped note is read in full
+IN_FULL = "in full: report.md"
 
 
 def literal(text: object, style: str = "") -> Text:
@@ -33,29 +35,52 @@ def _columns(table: Table, names: Iterable[str], left: set[str], wrap: set[str])
                          no_wrap=name not in wrap)
 
 
+def _unsupported_only(s: GroupSummary) -> bool:
+    return s.runs > 0 and not s.missing and set(s.statuses) == {"unsupported"}
+
+
+def _fold_unsupported(members: list[GroupSummary]) -> tuple[list[GroupSummary], list[str], int]:
+    """A task x recipe's rows, less the backends that cannot train it at all when there are
+    two or more of them (the perceptron: every backend but NumPy): (rows, folded backends,
+    their runs)."""
+    folded = [s for s in members if _unsupported_only(s)]
+    if len(folded) < 2:
+        return members, [], 0
+    return [s for s in members if s not in folded], [s.backend for s in folded], \
+        sum(s.runs for s in folded)
+
+
 def summary_table(summaries: list[GroupSummary], title: str = "nnbench") -> Table:
-    """Mean test accuracy ± 95% CI over seeds, seed range, times and run counts per task x
-    recipe x backend."""
+    """Mean test accuracy ± 95% CI over seeds, seed range, times, run counts and notes per
+    task x recipe x backend; the backends that cannot train a task x recipe by design share
+    one row."""
     table = Table(title=literal(title), title_justify="left", header_style="bold")
     _columns(table, ("task", "recipe", "backend", "test acc (95% CI)", "worst..best",
-                     "train acc", "fit", "steady epoch", "runs"),
-             left={"task", "recipe", "backend", "runs"}, wrap={"runs"})
-    previous = None
+                     "train acc", "fit", "steady epoch", "runs", "notes"),
+             left={"task", "recipe", "backend", "runs", "notes"}, wrap={"notes"})
+    groups: dict[tuple[str, str], list[GroupSummary]] = {}
     for s in summaries:
-        group = (s.task, s.recipe)
-        if previous is not None and group[0] != previous[0]:
+        groups.setdefault((s.task, s.recipe), []).append(s)
+    previous_task = None
+    for (task, recipe), members in groups.items():
+        if previous_task is not None and task != previous_task:
             table.add_section()
-        same = group == previous
-        runs = fmt.runs_cell(s)
-        if not s.all_ok and s.errors:
-            runs = f"{runs} — {'; '.join(s.errors)}"[:RUNS_CELL_CHARS]
-        if s.ok and not s.trust.trusted:
-            runs = f"{runs} — {fmt.trust_note(s)}"
-        table.add_row(literal("" if same else s.task), literal("" if same else s.recipe),
-                      literal(s.backend), fmt.accuracy_cell(s), fmt.worst_best(s),
-                      fmt.train_accuracy(s), fmt.time_cell(s, "fit"),
-                      fmt.time_cell(s, "steady_epoch"), literal(runs))
-        previous = group
+        previous_task = task
+        rows, folded, folded_runs = _fold_unsupported(members)
+        first = True
+        for s in rows:
+            table.add_row(literal(task if first else ""), literal(recipe if first else ""),
+                          literal(s.backend), fmt.accuracy_cell(s), fmt.worst_best(s),
+                          fmt.train_accuracy(s), fmt.time_cell(s, "fit"),
+                          fmt.time_cell(s, "steady_epoch"), literal(fmt.runs_cell(s)),
+                          literal(fmt.clip(fmt.notes(s), NOTES_CELL_CHARS, IN_FULL)))
+            first = False
+        if folded:
+            table.add_row(literal(task if first else ""), literal(recipe if first else ""),
+                          literal(f"{len(folded)} others"), *[fmt.DASH] * 5,
+                          literal(f"0/{folded_runs} ok · unsupported {folded_runs}"),
+                          literal(f"unsupported by design: {', '.join(folded)} (each reason: "
+                                  "report.md)"))
     return table
 
 
@@ -103,11 +128,12 @@ def compare_table(changes: list[Change], title: str) -> Table:
 
 
 def compare_side(side: str, path: object, n_records: int, p: Provenance) -> Text:
-    """'A: DIR  (12 records, 2026-11-21 10:02 UTC, commit 253af2344a01, CPU, 1 threads)'."""
+    """'A: DIR  (12 records, 2026-11-21 10:02 UTC, commit 253af2344a01, CPU, 1 thread)'."""
     date = f"{p.first_started:%Y-%m-%d %H:%M}" if p.first_started else "?"
     commit = ", ".join(fmt.short_commit(c) for c in p.commits) or "?"
     return literal(f"{side}: {path}  ({n_records} records, {date} UTC, commit {commit}, "
-                   f"{', '.join(p.cpus) or '?'}, {', '.join(p.threads) or '?'} threads)")
+                   f"{', '.join(p.cpus) or '?'}, {', '.join(p.threads) or '?'} "
+                   f"thread{'' if p.threads == ('1',) else 's'})")
 
 
 def _entry(entry) -> str:

@@ -404,17 +404,22 @@ def target_accuracy(task: str) -> float | None:
 
 def summarize_records(records: Sequence[Record], missing: Sequence[PlannedRun] = (),
                       targets: Callable[[str], float | None] = target_accuracy,
-                      peak_gflops: float | None = None) -> list[GroupSummary]:
+                      peak_gflops: float | None = None,
+                      planned: Sequence[PlannedRun] = ()) -> list[GroupSummary]:
     """One summary per task x recipe x backend of `records` and of the `missing` planned
-    runs, in `group_order`. `targets` maps a task to its target accuracy (default: the task
-    registry's); `peak_gflops` is the machine's measured matmul peak."""
+    runs, in `group_order` of the `planned` runs (the suite's order: tasks, recipes and
+    backends as the registries list them), then of the records. `targets` maps a task to its
+    target accuracy (default: the task registry's); `peak_gflops` is the machine's measured
+    matmul peak."""
     groups: dict[tuple[str, str, str], list[Record]] = {}
     for record in records:
         groups.setdefault(record.group, []).append(record)
     not_run = Counter(run.group for run in missing)
     target_of: dict[str, float | None] = {}
     out = []
-    for key in group_order([*groups, *not_run]):
+    present = {*groups, *not_run}
+    for key in group_order([*(r.group for r in planned if r.group in present), *groups,
+                            *not_run]):
         if key[0] not in target_of:
             target_of[key[0]] = targets(key[0])
         out.append(summarize_group(key, groups.get(key, []), not_run.get(key, 0),
@@ -426,4 +431,5 @@ def summarize_contents(contents) -> list[GroupSummary]:
     """The summaries of a run directory's `bench.results.rundir.Contents`."""
     peak = contents.peak
     return summarize_records(contents.records, contents.missing,
-                             peak_gflops=peak.gflops if peak else None)
+                             peak_gflops=peak.gflops if peak else None,
+                             planned=contents.plan.plan.runs if contents.plan else ())

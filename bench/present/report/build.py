@@ -171,16 +171,44 @@ def warnings_of(contents: Contents, summaries: list[GroupSummary]) -> list[str]:
                    "finish with `nnbench run ... --resume --out DIR`)")
     untrusted = [s for s in summaries if s.ok and not s.trust.trusted]
     if untrusted:
-        out.append(f"{fmt.plural(len(untrusted), 'row')} have timings that cannot be trusted "
-                   f"(marked !, the reason in its notes): "
+        n = len(untrusted)
+        out.append(f"{fmt.plural(n, 'row')} {'has' if n == 1 else 'have'} timings that cannot "
+                   f"be trusted (marked !; the notes column says why): "
                    f"{', '.join('/'.join(s.key) for s in untrusted[:4])}"
-                   f"{' and more' if len(untrusted) > 4 else ''}; {fmt.TRUST_ADVICE}")
-    not_ok = Counter()
+                   f"{' and more' if n > 4 else ''}; {fmt.TRUST_ADVICE}")
+    return out + outcome_warnings(summaries)
+
+
+#: the kinds of runs that are not ok, as a reader tells them apart: (statuses, what they mean,
+#: whether running them again can help)
+NOT_OK = ((("unsupported",), "unsupported by design: the backend cannot train that recipe, so "
+                             "nothing was run", False),
+          (("unavailable",), "unavailable on this machine: a framework or its data is missing "
+                             "here", False),
+          (("diverged",), "diverged: the training loss or the outputs stopped being finite (a "
+                          "result of the recipe, not a fault)", False),
+          (("failed", "timeout"), "did not finish ok", True))
+
+
+def outcome_warnings(summaries: list[GroupSummary]) -> list[str]:
+    """One note per kind of run that is not ok (`NOT_OK`), saying where the reasons are and,
+    for runs that did not finish, how to run them again."""
+    counts = Counter()
     for s in summaries:
-        not_ok.update({status: n for status, n in s.statuses.items() if status != "ok"})
-    if not_ok:
-        out.append(f"{fmt.plural(sum(not_ok.values()), 'run')} did not finish ok: " + ", ".join(
-            f"{n} {s}" for s, n in not_ok.most_common()) + " (reasons in the notes column)")
+        counts.update({status: n for status, n in s.statuses.items() if status != "ok"})
+    out = []
+    for statuses, meaning, retry in NOT_OK:
+        seen = [status for status in statuses if counts[status]]
+        if not seen:
+            continue
+        text = f"{fmt.plural(sum(counts[s] for s in seen), 'run')} {meaning}"
+        if len(statuses) > 1 or not meaning.startswith(statuses[0]):
+            text += f" ({', '.join(f'{counts[s]} {s}' for s in seen)})"
+        text += "; the notes column gives each reason"
+        if retry:
+            text += f"; run them again with `nnbench run ... --resume --retry {','.join(seen)} " \
+                    "--out DIR`"
+        out.append(text)
     return out
 
 
