@@ -4,8 +4,9 @@
 defaults (every task of the suite, every available backend), checks every name against the
 registries (with a suggestion for a typo), folds a name given twice into one with a note,
 builds the suite's custom recipes for each task, applies `skip`, `budgets` and the epochs
-override, and loads each task's data once so that bad or missing data is refused before a
-single run starts. `plan_runs` is the ordering alone (see its docstring).
+override, and loads each task's data once so that bad or missing data (or more training rows
+asked for than a task has) is refused before a single run starts. `plan_runs` is the
+ordering alone (see its docstring).
 """
 
 from __future__ import annotations
@@ -64,8 +65,23 @@ def plan_suite(suite: Suite) -> Plan:
     suite = suite.with_overrides(recipes=recipes)
     runs = plan_runs(suite, task_names, backends or available_backends(), get_task)
     for name in task_names:  # bad or missing data is bad input: refuse it before any run
-        get_task(name).split(0)
+        _check_rows(get_task(name), runs)
     return Plan(tuple(runs), tuple(notes))
+
+
+def _check_rows(task, runs: list[PlannedRun]) -> None:
+    """Load the task's data; SuiteError when a run asks for more training rows than it has,
+    or for a row subset of a task whose test rows are its training rows."""
+    available = len(task.split(0).y_train)
+    asked = {run.recipe: run.train.rows for run in runs
+             if run.task == task.name and run.train.rows is not None}
+    if asked and task.protocol != "holdout":
+        raise SuiteError(f"recipe {next(iter(asked))} asks for rows, but task {task.name} "
+                         f"is evaluated by {task.protocol}; rows is for holdout tasks")
+    for recipe, rows in asked.items():
+        if rows > available:
+            raise SuiteError(f"recipe {recipe} asks for rows={rows}, but task {task.name} "
+                             f"has {available} training rows")
 
 
 PLAN_ERRORS = (SuiteError, SpecError, DataError)

@@ -169,9 +169,10 @@ def spec_line(net: dict[str, Any], train: dict[str, Any]) -> str:
         optimizer += f" {train.get('momentum')}"
     extra = f", l2 {train['l2']:g}" if train.get("l2") else ""
     hidden = f"{net.get('activation')}→" if len(net.get("layers", [])) > 2 else ""
+    rows = f", first {train['rows']:,} rows" if train.get("rows") else ""
     return (f"network {layers} ({hidden}{net.get('output')}, {net.get('loss')}, "
             f"init {net.get('init')}); {optimizer} lr {train.get('lr', 0):g}, {batch}, "
-            f"{train.get('epochs')} epochs{extra}, {train.get('dtype')}")
+            f"{train.get('epochs')} epochs{extra}, {train.get('dtype')}{rows}")
 
 
 def peak_text(peak: Peak) -> str:

@@ -152,7 +152,9 @@ class TrainSpec(_SpecDict):
     """How to train: optimizer and its hyper-parameters, batching, epochs, seed and dtype.
 
     `batch_size`: 1 = online, None = full batch, k = mini-batch. `time_budget` (seconds): stop
-    after the epoch that crosses it.
+    after the epoch that crosses it. `rows`: train on the first `rows` rows of the task's
+    training split (None: all of them). Both are carried out by the harness, not the backends:
+    the monitor stops the run, and a backend only ever sees the rows it trains on.
     """
 
     optimizer: str = "sgd"
@@ -165,6 +167,7 @@ class TrainSpec(_SpecDict):
     seed: int = 0
     dtype: str = "float32"
     time_budget: float | None = None
+    rows: int | None = None
 
     def __post_init__(self) -> None:
         _choice("optimizer", self.optimizer, OPTIMIZERS)
@@ -199,6 +202,9 @@ class TrainSpec(_SpecDict):
             raise SpecError(
                 f"time_budget={self.time_budget!r} is not allowed; give seconds > 0 or None"
             )
+        if self.rows is not None and (not _is_int(self.rows) or self.rows < 1):
+            raise SpecError(f"rows={self.rows!r} is not allowed; give an integer >= 1 (the "
+                            "first rows of the training split) or None for all of them")
 
 
 @dataclass(frozen=True)
