@@ -20,6 +20,7 @@ TASKS: dict[str, str] = {
     "fashion-mnist": "tasks.mnist:FASHION_MNIST",
     "german-credit": "tasks.german_credit:GERMAN_CREDIT",
     "credit-default": "tasks.credit_default:CREDIT_DEFAULT",
+    "synthetic": "tasks.synthetic:SYNTHETIC",
 }
 
 
