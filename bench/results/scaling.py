@@ -15,7 +15,9 @@ Per curve: the fitted exponent k of time ~ value^k (least squares on log-log, ov
 and over the largest `TOP_POINTS`), and the value from which the backend reaches half of its
 best share of the peak (below it, fixed per-step overhead dominates). Per axis: which backend
 is fastest where (`fastest_segments`) and where each one crosses the reference backend
-(`crossing`). Points without an ok record are kept with their status and reason (`Dropped`).
+(`crossing`); a lead or an order changes only when the difference is more than `TIE` (10%),
+so that two near-equal backends trading places by noise do not read as crossovers. Points
+without an ok record are kept with their status and reason (`Dropped`).
 """
 
 from __future__ import annotations
@@ -36,6 +38,8 @@ from bench.results.summary import TimeStats
 TOP_POINTS = 3
 #: crossings are named against this backend when it ran (the hand-written reference)
 REFERENCE = "numpy"
+#: two times within this share of each other are a tie: no lead changes hands over it
+TIE = 0.10
 NAN = float("nan")
 
 
@@ -144,15 +148,20 @@ def fit_exponent(values: Sequence[float], times: Sequence[float]) -> float:
     return float(np.polyfit(x, y, 1)[0])
 
 
-def fastest_segments(curves: Iterable[Curve]) -> tuple[Segment, ...]:
+def fastest_segments(curves: Iterable[Curve], tie: float = TIE) -> tuple[Segment, ...]:
     """At each axis value some backend ran, the one with the lowest median time; consecutive
-    values with the same winner merged."""
+    values with the same winner merged. The lead changes hands only when another backend is
+    more than `tie` faster than the leader (a leader that did not run a value loses it), so
+    that noise between near-equal backends does not read as a crossover."""
     curves = list(curves)
     values = sorted({p.value for c in curves for p in c.points})
     segments: list[Segment] = []
     for value in values:
-        times = [(c.at(value).time.median, c.backend) for c in curves if c.at(value)]
-        winner = min(times)[1]
+        times = {c.backend: c.at(value).time.median for c in curves if c.at(value)}
+        best = min(times, key=times.get)
+        leader = segments[-1].backend if segments else None
+        keep = leader in times and times[leader] <= (1 + tie) * times[best]
+        winner = leader if keep else best
         if segments and segments[-1].backend == winner:
             segments[-1] = Segment(winner, segments[-1].first, value)
         else:
@@ -160,12 +169,28 @@ def fastest_segments(curves: Iterable[Curve]) -> tuple[Segment, ...]:
     return tuple(segments)
 
 
-def crossing(curve: Curve, reference: Curve) -> Crossing | None:
-    """`curve` against `reference` at their common values (None: they share none)."""
+def _faster(ratios: Sequence[float], tie: float) -> list[bool]:
+    """Whether a backend is faster at each value, from its time over the reference's: it
+    turns faster below 1 / (1 + tie) and slower above 1 + tie, and keeps its state between."""
+    state = ratios[0] < 1
+    out = []
+    for r in ratios:
+        if r < 1 / (1 + tie):
+            state = True
+        elif r > 1 + tie:
+            state = False
+        out.append(state)
+    return out
+
+
+def crossing(curve: Curve, reference: Curve, tie: float = TIE) -> Crossing | None:
+    """`curve` against `reference` at their common values (None: they share none); an order
+    changes only when one is more than `tie` faster (see `_faster`)."""
     common = [p.value for p in curve.points if reference.at(p.value)]
     if not common:
         return None
-    faster = [curve.at(v).time.median < reference.at(v).time.median for v in common]
+    faster = _faster([curve.at(v).time.median / reference.at(v).time.median for v in common],
+                     tie)
     changes = sum(a != b for a, b in zip(faster, faster[1:]))
     start = len(faster) - 1
     while start > 0 and faster[start - 1] == faster[-1]:

@@ -97,6 +97,23 @@ def test_a_crossing_counts_every_change_of_order_and_says_throughout_when_none()
     assert (always.faster_at_end, always.since, always.changes) == (True, None, 0)
 
 
+def test_a_lead_changes_hands_only_beyond_a_tie_of_ten_percent():
+    def axis(times_a, times_b):
+        records = [record(b, f"width-{w}", w, t) for w, ta, tb in zip(WIDTHS, times_a, times_b)
+                   for b, t in (("numpy", ta), ("torch", tb))]
+        (width,) = study_of(SPEC, records).axes
+        return width
+
+    noisy = axis([1.0] * 7, [1.05, 0.95, 1.05, 0.95, 0.92, 0.8, 0.5])
+    assert [(s.backend, s.first, s.last) for s in noisy.fastest] == [("numpy", 16, 256),
+                                                                     ("torch", 512, 1024)]
+    (c,) = noisy.crossings
+    assert (c.faster_at_end, c.since, c.changes) == (True, 512, 1)
+    even = axis([1.0] * 7, [1.05, 0.95] * 3 + [1.0])
+    assert [s.backend for s in even.fastest] == ["numpy"] and even.crossings[0].changes == 0
+    assert fastest_segments(even.curves, tie=0.0)[1].backend == "torch"
+
+
 def test_half_of_the_best_share_of_the_peak_is_where_overhead_stops_dominating():
     study = study_of(SPEC, overhead_and_compute(), peak_gflops=PEAK)
     curves = {c.backend: c for c in study.axes[0].curves}
