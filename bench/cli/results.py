@@ -14,6 +14,7 @@ from bench.present import terminal
 from bench.present.report.write import write_report, write_summary
 from bench.results.provenance import provenance
 from bench.results.rundir import RUNS_FILE, SUMMARY_FILE, RunDir, RunDirError
+from bench.results.scaling import scaling_study
 from bench.results.summary import summarize_contents
 
 
@@ -33,8 +34,15 @@ def summarize_dir(rundir: RunDir, console: Console) -> int:
                       "(a run interrupted while writing?)", highlight=False, markup=False)
     summaries = summarize_contents(contents)
     write_summary(rundir, summaries)
-    console.print(terminal.summary_table(
-        summaries, f"nnbench — {rundir.path} — test accuracy: mean ± 95% CI over seeds"))
+    study = scaling_study(contents)
+    if study is None:
+        console.print(terminal.summary_table(
+            summaries, f"nnbench — {rundir.path} — test accuracy: mean ± 95% CI over seeds"))
+    else:  # a row per point and backend would bury the curves; they are in the report
+        for table in terminal.scaling_tables(study):
+            console.print(table)
+        console.print(f"the table of every point ({len(summaries)} rows) is in the report and "
+                      "summary.csv", highlight=False, markup=False)
     console.print(f"records: {rundir.runs_file}   summary: {rundir.path / SUMMARY_FILE}",
                   highlight=False, markup=False)
     return 0

@@ -1,6 +1,7 @@
 """The report of a run directory as data: provenance, notes, headline tables, one section per
-task x recipe (table, spec, plots). `markdown` and `html` render a `Report`; `write` writes
-the files.
+task x recipe (table, spec, plots), and for a scaling study its own section (per axis: which
+backend is fastest where, a table of exponents and crossings, plots). `markdown` and `html`
+render a `Report`; `write` writes the files.
 
 Everything comes from the directory's summaries (`bench.results.summary`): every record
 appears in the tables whatever its status, statistics use the `ok` seeds, and a run that
@@ -17,6 +18,7 @@ from pathlib import Path
 from bench.present import format as fmt
 from bench.results.provenance import provenance
 from bench.results.rundir import PLAN_FILE, RUNS_FILE, Contents
+from bench.results.scaling import TIE, TOP_POINTS, ScalingStudy, scaling_study
 from bench.results.summary import GroupSummary, summarize_contents
 
 #: longest notes cell in report.md (report.html and summary.csv keep the full text)
@@ -24,6 +26,8 @@ MD_NOTE_CHARS = 240
 PLOT_TITLES = {"curves": "learning curves (training loss, validation accuracy)",
                "accuracy_vs_time": "accuracy vs fit time",
                "epoch_time": "steady-epoch time"}
+SCALING_PLOT_TITLES = {"time": "time and share of the matmul peak against the axis",
+                       "rss": "peak RSS against the width"}
 #: column names of task-specific metrics (others show under their metric name), in this
 #: order, baseline accuracy first, next to the accuracy columns
 METRIC_LABELS = {"majority_accuracy": "majority baseline", "test_auc": "AUC", "test_cost": "cost",
@@ -49,6 +53,27 @@ READING_GUIDE_MD = (
     "in `runs.jsonl`, every statistic in `summary.csv`.")
 
 
+SCALING_GUIDE_MD = (
+    "*How to read:* every point is an ordinary run (its own section below, without plots). "
+    "Along **width**, **depth** and **batch** the time is **per step** (the steady epoch over "
+    "its steps), along **rows** per epoch; each is the median over the point's ok runs. "
+    "**k** is the exponent of time ~ value^k fitted by least squares on log-log, over every "
+    "point and over the largest ones: about 0 where fixed per-step overhead dominates, 1 "
+    "where time grows with the rows or the batch, 2 where it grows with width squared. "
+    "**% of peak** is the steady epoch's GFLOP/s over the machine's float32 matmul peak; "
+    "**half of best % from** is the value from which a backend reaches half its best share: "
+    "below it, its steps are overhead-bound. **vs {reference}** says whether the "
+    "backend is faster than {reference} at the largest value both ran, and since which value; "
+    "there and in **Fastest**, an order changes only when one backend is more than {tie:.0%} "
+    "faster than the other, so that noise between near-equal backends is not named a "
+    "crossover. "
+    "In the plots the dashed line is the roofline, the time at 100% of the peak; hollow "
+    "markers are points that ran a single epoch (no steady epoch). A point is stopped after "
+    "the epoch crossing the budget, and once a point's epoch takes half the budget or more, "
+    "that backend's costlier points on the axis are not run (status timeout, with the reason "
+    "in notes).")
+
+
 @dataclass
 class Table:
     """A table of text cells; `ok` marks, per row, whether every planned run finished ok."""
@@ -72,6 +97,24 @@ class Group:
 
 
 @dataclass
+class ScalingAxis:
+    """One task x axis of a scaling study: its title, who is fastest where, its table and
+    plots ({"time": path, "rss": path})."""
+
+    title: str
+    fastest: str
+    table: Table
+    plots: dict[str, Path] = field(default_factory=dict)
+
+
+@dataclass
+class ScalingSection:
+    intro: str
+    axes: list[ScalingAxis]
+    guide: str
+
+
+@dataclass
 class Report:
     title: str
     summaries: list[GroupSummary]
@@ -81,6 +124,8 @@ class Report:
     provenance: list[tuple[str, str]]
     warnings: list[str]
     written_at: str
+    #: the scaling study's section; None for a run directory without one
+    scaling: ScalingSection | None = None
 
     @property
     def backends(self) -> list[str]:
@@ -171,10 +216,31 @@ def warnings_of(contents: Contents, summaries: list[GroupSummary]) -> list[str]:
     return out
 
 
+def scaling_section(study: ScalingStudy, plots_dir: Path | None = None,
+                    colours: dict[str, str] | None = None) -> ScalingSection:
+    """The study's tables and texts (and, when `plots_dir` is given, its plots)."""
+    plots = {}
+    if plots_dir is not None:
+        from bench.present import scaling_plots  # matplotlib: only when drawing
+
+        plots = scaling_plots.plot_study(study, plots_dir, colours)
+    axes = []
+    for axis in study.axes:
+        table = Table(fmt.scaling_columns(axis, TOP_POINTS),
+                      [fmt.scaling_row(axis, curve) for curve in axis.curves],
+                      [not curve.dropped for curve in axis.curves])
+        axes.append(ScalingAxis(fmt.axis_title(axis), fmt.fastest_text(axis), table,
+                                plots.get((axis.task, axis.axis), {})))
+    reference = next((a.reference for a in study.axes if a.reference), "numpy")
+    return ScalingSection(fmt.scaling_intro(study), axes,
+                          SCALING_GUIDE_MD.format(reference=reference, tie=TIE))
+
+
 def build_report(contents: Contents, plots_dir: Path | None = None) -> Report:
     """Tables (and, when `plots_dir` is given, the plots) of a run directory's contents."""
     summaries = summarize_contents(contents)
     has_peak = contents.peak is not None
+    study = scaling_study(contents)
     colours = None
     if plots_dir is not None:
         from bench.present import plots  # matplotlib: only when drawing
@@ -187,7 +253,9 @@ def build_report(contents: Contents, plots_dir: Path | None = None) -> Report:
                      if fmt.spec_line(s.net, s.train)), "")
         group = Group(task, recipe, members[0].target, spec, group_table(members, has_peak),
                       members)
-        if plots_dir is not None and any(s.runs for s in members):
+        # a scaling point's few epochs make no learning curve; the study's plots show it
+        is_point = study is not None and recipe in study.recipes
+        if plots_dir is not None and any(s.runs for s in members) and not is_point:
             group.plots = plots.plot_group(members, plots_dir, colours)
         groups.append(group)
     return Report(f"nnbench report — {contents.path.name}", summaries, groups,
@@ -195,4 +263,5 @@ def build_report(contents: Contents, plots_dir: Path | None = None) -> Report:
                   headline(summaries, lambda s: fmt.time_cell(s, "steady_epoch")),
                   fmt.provenance_lines(provenance(contents), RUNS_FILE, PLAN_FILE),
                   warnings_of(contents, summaries),
-                  datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"))
+                  datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+                  scaling_section(study, plots_dir, colours) if study else None)

@@ -12,7 +12,9 @@ from bench.present.report.build import (
     LEFT_COLUMNS,
     PLOT_TITLES,
     READING_GUIDE_MD,
+    SCALING_PLOT_TITLES,
     Report,
+    ScalingSection,
     Table,
     anchor,
 )
@@ -74,6 +76,31 @@ def _data_uri(path: Path) -> str:
     return "data:image/png;base64," + base64.b64encode(path.read_bytes()).decode("ascii")
 
 
+def _figure(path: Path, caption: str, wide: bool = False) -> str:
+    caption = html.escape(caption)
+    css = ' class="wide"' if wide else ""
+    return (f'<figure{css}><img src="{_data_uri(path)}" alt="{caption}">'
+            f"<figcaption>{caption}</figcaption></figure>")
+
+
+def _guide(text: str) -> str:
+    return f'<p class="guide">{html.escape(text.replace("*", "").replace("`", ""))}</p>'
+
+
+def _scaling_html(section: ScalingSection, colours: dict[str, str]) -> list[str]:
+    parts = ['<h2 id="scaling-study">Scaling study</h2>',
+             f'<p class="spec">{html.escape(section.intro)}</p>']
+    for axis in section.axes:
+        parts += [f"<h3>{html.escape(axis.title)}</h3>",
+                  f"<p><b>Fastest:</b> {html.escape(axis.fastest)}</p>",
+                  _html_table(axis.table, colours)]
+        if axis.plots:
+            figures = [_figure(path, f"{axis.title}: {SCALING_PLOT_TITLES[kind]}",
+                               wide=kind == "time") for kind, path in axis.plots.items()]
+            parts.append(f'<div class="plots">{"".join(figures)}</div>')
+    return [*parts, _guide(section.guide)]
+
+
 def render_html(report: Report) -> str:
     colours = palette(report.backends)
     title = report.title
@@ -89,6 +116,8 @@ def render_html(report: Report) -> str:
     parts.append("<nav>" + "".join(
         f'<div><a href="#{anchor(g.task, g.recipe)}">{html.escape(g.task)} / '
         f"{html.escape(g.recipe)}</a></div>" for g in report.groups) + "</nav>")
+    if report.scaling is not None:
+        parts += _scaling_html(report.scaling, colours)
     parts += ["<h2>Test accuracy (mean ± 95% CI over seeds)</h2>",
               _html_table(report.accuracy, colours),
               f"<h2>{html.escape(report.epoch_time_title)}</h2>",
@@ -103,14 +132,9 @@ def render_html(report: Report) -> str:
             parts.append(f'<p class="spec">{html.escape("; ".join(facts))}</p>')
         parts.append(_html_table(group.table, colours))
         if group.plots:
-            figures = []
-            for kind, path in group.plots.items():
-                caption = html.escape(f"{group.task} / {group.recipe}: {PLOT_TITLES[kind]}")
-                wide = ' class="wide"' if kind == "curves" else ""
-                figures.append(f'<figure{wide}><img src="{_data_uri(path)}" alt="{caption}">'
-                               f"<figcaption>{caption}</figcaption></figure>")
+            figures = [_figure(path, f"{group.task} / {group.recipe}: {PLOT_TITLES[kind]}",
+                               wide=kind == "curves") for kind, path in group.plots.items()]
             parts.append(f'<div class="plots">{"".join(figures)}</div>')
-    guide = READING_GUIDE_MD.replace("*", "").replace("`", "")
-    parts.append(f'<p class="guide">{html.escape(guide)}</p>')
+    parts.append(_guide(READING_GUIDE_MD))
     parts.append("</body></html>")
     return "\n".join(parts)

@@ -44,9 +44,13 @@ def write_report(rundir: RunDir, contents: Contents | None = None) -> tuple[Repo
     """(Re)write summary.csv, plots/, report.md and report.html of `rundir`."""
     contents = contents or rundir.read()
     plots_dir = rundir.plots_dir
-    old = set(plots_dir.glob("*__*__*.png")) if plots_dir.is_dir() else set()
+    old = set(plots_dir.glob("*__*__*.png")) | set(plots_dir.glob("scale-*.png")) \
+        if plots_dir.is_dir() else set()
     report = build_report(contents, plots_dir)
-    for stale in old - {p for g in report.groups for p in g.plots.values()}:
+    drawn = {p for g in report.groups for p in g.plots.values()}
+    if report.scaling is not None:
+        drawn |= {p for axis in report.scaling.axes for p in axis.plots.values()}
+    for stale in old - drawn:
         stale.unlink(missing_ok=True)
     write_summary(rundir, report.summaries)
     _write_text(rundir.report_md, render_markdown(report))
