@@ -64,7 +64,8 @@ def verify(session: nox.Session) -> None:
 @nox.session
 def perf(session: nox.Session) -> None:
     """Speed benchmarks (pytest-benchmark), saved under results/perf/, then the table of each
-    adapter against its framework's idiomatic loop (benchmarks/ratios.py).
+    adapter against its framework's idiomatic loop (benchmarks/ratios.py) and the cost of a
+    training step by finite differences against backprop (benchmarks/step_cost.py).
 
     Threads: NNBENCH_THREADS (default all cores), e.g. `NNBENCH_THREADS=1 nox -s perf`. Keras
     on the torch and JAX engines runs in child processes of its own (benchmarks/harness.py),
@@ -77,6 +78,7 @@ def perf(session: nox.Session) -> None:
                 "--benchmark-columns=min,median,iqr,mean,rounds", "--benchmark-sort=name",
                 *session.posargs)
     session.run("python", "benchmarks/ratios.py")
+    session.run("python", "benchmarks/step_cost.py")
 
 
 @nox.session

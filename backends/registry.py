@@ -94,6 +94,9 @@ BACKENDS: dict[str, BackendEntry] = {
 
 
 EXTRA_VARIABLE = "NNBENCH_EXTRA_BACKENDS"
+#: what was wrong with EXTRA_VARIABLE (read on import; reported by the CLI and the planner,
+#: which refuse to go on, rather than as a traceback on import)
+EXTRA_ERRORS: list[str] = []
 
 
 def _extra_backends(spec: str) -> dict[str, BackendEntry]:
@@ -107,7 +110,9 @@ def _extra_backends(spec: str) -> dict[str, BackendEntry]:
         name, _, target = item.partition("=")
         module, _, class_name = target.partition(":")
         if not (name and module and class_name):
-            raise ValueError(f"{EXTRA_VARIABLE}: {item!r} is not of the form name=module:Class")
+            EXTRA_ERRORS.append(f"{EXTRA_VARIABLE}: {item!r} is not of the form "
+                                "name=module:Class")
+            continue
         top = module.split(".")[0]
         extra[name] = BackendEntry(name, module, class_name, framework=top, distribution=top)
     return extra

@@ -67,37 +67,65 @@ def resolve_suite(suite: str | Suite = "quick", **overrides) -> Suite:
 
 @contextlib.contextmanager
 def prepare_session(suite: Suite, out: Path | None = None, resume: bool = False,
-                    command: str = "nnbench run") -> Iterator[Session]:
+                    command: str = "nnbench run", retry: tuple[str, ...] = ()
+                    ) -> Iterator[Session]:
     """Plan `suite`, make (or reopen, with `resume`) its run directory and hold its lock for
     the block. A new directory gets plan.json with the matmul peak measured now and how the
-    runs are executed (`execution`)."""
+    runs are executed (`execution`). A resume runs what has no record, and the runs whose
+    record has a status in `retry` (their new records replace the old ones in every
+    statistic; both stay on disk); it keeps the original threads and jobs unless told, and
+    refuses another thread count (timings would mix them)."""
     plan = plan_suite(suite)
     cores = default_threads()
-    threads, jobs = suite.parallelism(cores)
+    if retry and not resume:
+        raise RunDirError("--retry re-runs runs of an earlier run: it needs --resume --out DIR")
     if resume:
         if out is None:
             raise RunDirError("--resume needs --out DIR, the directory of the run to continue")
         rundir = RunDir.open(out) if Path(out).is_dir() else RunDir(out)
+        if not rundir.plan_file.exists():
+            raise RunDirError(f"{rundir.path} is not a resumable nnbench run (no plan.json)")
     else:
         rundir = RunDir.create(out)
     notes = list(plan.notes)
-    if resume and not rundir.plan_file.exists():
-        raise RunDirError(f"{rundir.path} is not a resumable nnbench run (no plan.json)")
     with rundir.lock(command) as stale:
         if stale:
             notes.append(stale)
         if resume:
-            todo, repaired = rundir.resume(plan)
-            notes += repaired
             stored = rundir.read_plan()
-            peak = stored.peak if stored else None
+            threads, jobs = resumed_parallelism(suite, stored.execution, cores, rundir)
+            todo, repaired = rundir.resume(plan, retry)
+            notes += repaired
+            peak = stored.peak
         else:
+            threads, jobs = suite.parallelism(cores)
             peak = matmul_peak(threads)
             execution = {"executor": "local", "isolation": suite.isolation, "jobs": jobs,
                          "threads": threads, "cores": cores}
             rundir.write_plan(StoredPlan(suite.to_dict(), plan, peak, execution))
             todo = list(plan.runs)
+        if threads * jobs > cores:
+            notes.append(f"{jobs} run(s) at a time x {threads} thread(s) each on {cores} CPUs: "
+                         "threads beyond the CPUs wait on one another and every timing "
+                         f"suffers; keep --jobs x --threads <= {cores}")
         yield Session(rundir, plan, todo, threads, jobs, peak, suite, notes)
+
+
+def resumed_parallelism(suite: Suite, execution: dict, cores: int,
+                        rundir: RunDir) -> tuple[int, int]:
+    """(threads, jobs) for resuming a run executed as `execution` says: its own unless the
+    suite names others; RunDirError for another thread count than its records have."""
+    stored_threads, stored_jobs = execution.get("threads"), execution.get("jobs")
+    if suite.threads is not None and stored_threads and suite.threads != stored_threads:
+        raise RunDirError(
+            f"cannot resume {rundir.path} with {suite.threads} thread(s) per run: its runs "
+            f"used {stored_threads}, and timings of different thread counts do not mix. "
+            f"Resume with --threads {stored_threads} (or without --threads), or use a new --out")
+    threads = suite.threads or stored_threads
+    jobs = suite.jobs or stored_jobs
+    if threads is None or jobs is None:  # a plan.json from before `execution` was kept
+        return suite.parallelism(cores)
+    return threads, jobs
 
 
 def execute(session: Session, on_start: Callable[[PlannedRun], None] | None = None,

@@ -44,7 +44,7 @@ from ratios import _number, _percent, header  # noqa: E402
 
 from backends.registry import BACKENDS  # noqa: E402
 from bench.execution.peak import matmul_peak  # noqa: E402
-from bench.results.summary import format_seconds  # noqa: E402
+from bench.present.format import seconds as format_seconds  # noqa: E402
 
 
 def main(argv: list[str]) -> int:

@@ -22,7 +22,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.results.summary import format_seconds  # noqa: E402
+from bench.present.format import seconds as format_seconds  # noqa: E402
 
 PERF_DIR = ROOT / "results" / "perf"
 

@@ -102,12 +102,23 @@ def _hash(path: Path, algorithm: str) -> str:
 
 def verify(path: Path, data_set: DataSet, entry: DataFile) -> None:
     """Raise DataError unless the file at `path` has `entry`'s checksum (cached per process)."""
+    if not path.is_file():
+        raise DataError(
+            f"{path} is {'a directory' if path.is_dir() else 'not a regular file'}, where "
+            f"the data file {entry.name} of {data_set.name} should be: remove it and run "
+            f"`nnbench fetch {data_set.name}`, or set {ENV_DATA_DIR} to a directory that "
+            "holds a verified copy")
     stat = path.stat()
     key = (str(path.resolve()), stat.st_size, stat.st_mtime_ns, entry.checksum)
     if key in _VERIFIED:
         return
     algorithm, _, expected = entry.checksum.partition(":")
-    actual = _hash(path, algorithm)
+    try:
+        actual = _hash(path, algorithm)
+    except OSError as exc:
+        raise DataError(f"{path} cannot be read ({exc.strerror or exc}): check its "
+                        f"permissions, or set {ENV_DATA_DIR} to a directory with a readable "
+                        "copy") from None
     if actual != expected.lower():
         raise DataError(
             f"{path}: {algorithm} {actual} does not match the expected {expected}: the file is "
@@ -127,7 +138,7 @@ def require(data_set: DataSet, name: str, *, root: Path | None = None,
     entry = data_set.file(name)
     root = data_dir() if root is None else Path(root)
     path = root / data_set.name / entry.name
-    if not path.exists():
+    if not path.exists() and not path.is_symlink():
         if allow_download is None:
             allow_download = not offline()
         if not allow_download:
@@ -157,6 +168,8 @@ def _download(data_set: DataSet, entry: DataFile, path: Path, mirrors: Sequence[
     import pooch  # lazily: only a download needs it (and requests behind it)
     import requests
 
+    made = [] if path.parent.exists() else [p for p in (path.parent, *path.parent.parents)
+                                            if not p.exists()]
     attempts = []
     for base in mirrors:
         url = base.rstrip("/") + "/" + entry.name
@@ -178,17 +191,29 @@ def _download(data_set: DataSet, entry: DataFile, path: Path, mirrors: Sequence[
             attempts.append(f"{url}: {_first_line(exc)}")
         finally:
             bar.close()  # also when the download broke off before pooch closed it
+    for folder in made:  # leave no empty folder behind (a later fetch makes it again)
+        try:
+            folder.rmdir()
+        except OSError:
+            break
     tried = "; ".join(attempts) if attempts else "no download mirror is known for this file"
     raise DataError(
-        f"could not download {data_set.name}/{entry.name} (expected {entry.checksum}) into "
-        f"{path.parent}: {tried}. Check the network and run `nnbench fetch {data_set.name}` "
-        f"again, or get the file yourself and place it at {path} ({ENV_DATA_DIR} chooses "
-        f"another data directory). Source: {data_set.origin}")
+        f"could not download {data_set.name}/{entry.name}: {tried}\n"
+        f"  Check the network and run `nnbench fetch {data_set.name}` again, or place a copy "
+        f"(expected {entry.checksum}) at {path} ({ENV_DATA_DIR} chooses another data "
+        f"directory). Source: {data_set.origin}")
+
+
+#: longest reason of one download attempt in an error message
+REASON_CHARS = 120
 
 
 def _first_line(exc: BaseException) -> str:
+    """The exception's type and first line, at most REASON_CHARS long (urllib3's reasons run to
+    a thousand characters)."""
     lines = str(exc).strip().splitlines()
-    return f"{type(exc).__name__}: {lines[0] if lines else ''}"
+    text = f"{type(exc).__name__}: {lines[0] if lines else ''}"
+    return text if len(text) <= REASON_CHARS else text[:REASON_CHARS - 1] + "…"
 
 
 class _ProgressBar:

@@ -3,7 +3,8 @@
 The truth table *is* the problem, so the four rows are both the training and the test data.
 The `perceptron` recipe shows the course's contrast (AND and OR are learned, XOR never is),
 `course` is the course's from-scratch 2-2-1 sigmoid network, and `modern` a small current-
-practice network that learns all three gates from every seed.
+practice network that learns all three gates from every seed. XOR also offers
+`finite-difference`, the lecture on gradient descent with estimated gradients.
 """
 
 from __future__ import annotations
@@ -47,8 +48,26 @@ def gate_recipes() -> dict[str, Recipe]:
     return {recipe.name: recipe for recipe in recipes}
 
 
-def gate_task(name: str, outputs: tuple[int, int, int, int], description: str) -> Task:
-    """A gate task whose truth table maps INPUTS to `outputs`."""
+#: the lecture that trains a 2-3-1 sigmoid net by gradient descent on gradients estimated by
+#: forward differences (NumPy only). It shows no data; XOR fits the net's shape. Its cost, the
+#: MSE summed over the output units and divided by the rows, is nnbench's mse for one output
+#: unit, so its learning rate needs no translation (unlike course_lr's backprop rule).
+FINITE_DIFFERENCE = Recipe(
+    "finite-difference",
+    NetSpec((2, 3, 1), activation="sigmoid", output="sigmoid", loss="mse", init="normal_scaled",
+            bias=True),
+    TrainSpec(optimizer="finite-difference", lr=0.01, batch_size=None, shuffle=False,
+              epochs=1000, dtype="float64"),
+    "the lecture's 2-3-1 sigmoid net, MSE, gradient descent on forward-difference estimates "
+    "(eps 1e-4: 14 forward passes a step, one per parameter and one at the weights), the "
+    "whole table each step, lr 0.01, 1000 epochs",
+)
+
+
+def gate_task(name: str, outputs: tuple[int, int, int, int], description: str,
+              *extra: Recipe) -> Task:
+    """A gate task whose truth table maps INPUTS to `outputs`, with `extra` recipes after the
+    shared ones."""
     y = np.array(outputs, dtype=np.int64)
 
     def load(seed: int) -> Split:
@@ -61,7 +80,7 @@ def gate_task(name: str, outputs: tuple[int, int, int, int], description: str) -
         classes=("0", "1"),
         n_features=2,
         protocol="resubstitution",
-        recipes=gate_recipes(),
+        recipes={**gate_recipes(), **{recipe.name: recipe for recipe in extra}},
         load=load,
         target_accuracy=1.0,
         source="truth table",
@@ -71,4 +90,5 @@ def gate_task(name: str, outputs: tuple[int, int, int, int], description: str) -
 AND = gate_task("and", (0, 0, 0, 1), "logical AND of two bits (linearly separable)")
 OR = gate_task("or", (0, 1, 1, 1), "logical OR of two bits (linearly separable)")
 XOR = gate_task("xor", (0, 1, 1, 0),
-                "logical XOR of two bits (not linearly separable: needs a hidden layer)")
+                "logical XOR of two bits (not linearly separable: needs a hidden layer)",
+                FINITE_DIFFERENCE)

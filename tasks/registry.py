@@ -20,6 +20,7 @@ TASKS: dict[str, str] = {
     "fashion-mnist": "tasks.mnist:FASHION_MNIST",
     "german-credit": "tasks.german_credit:GERMAN_CREDIT",
     "credit-default": "tasks.credit_default:CREDIT_DEFAULT",
+    "drug-trial": "tasks.drug_trial:DRUG_TRIAL",
     "synthetic": "tasks.synthetic:SYNTHETIC",
 }
 
@@ -36,6 +37,9 @@ def closest(name: str, choices) -> str:
 
 
 EXTRA_VARIABLE = "NNBENCH_EXTRA_TASKS"
+#: what was wrong with EXTRA_VARIABLE (reported by the CLI and the planner, see
+#: backends.registry.EXTRA_ERRORS)
+EXTRA_ERRORS: list[str] = []
 
 
 def _extra_tasks(spec: str) -> dict[str, str]:
@@ -48,8 +52,9 @@ def _extra_tasks(spec: str) -> dict[str, str]:
     for item in filter(None, (part.strip() for part in spec.split(","))):
         name, _, target = item.partition("=")
         if not name or target.count(":") != 1 or target.startswith(":") or target.endswith(":"):
-            raise ValueError(f"{EXTRA_VARIABLE}: {item!r} is not of the form "
-                             "name=module:attribute")
+            EXTRA_ERRORS.append(f"{EXTRA_VARIABLE}: {item!r} is not of the form "
+                                "name=module:attribute")
+            continue
         extra[name] = target
     return extra
 

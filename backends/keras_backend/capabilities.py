@@ -11,4 +11,7 @@ def unsupported(net: NetSpec, train: TrainSpec) -> str | None:
     if train.optimizer == "perceptron":
         return ("the perceptron learning rule is not gradient descent; Keras trains by "
                 "gradients only")
+    if train.optimizer == "finite-difference":
+        return ("finite-difference gradient estimation is the NumPy reference's teaching "
+                "optimizer (one forward pass per parameter); Keras trains by autodiff")
     return None

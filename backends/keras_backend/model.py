@@ -6,7 +6,9 @@ A model builds its `network` when it is first given weights or first used (so th
 shared initial weights are its layers' first values), trains it with one `model.fit` per
 `fit` (the engine's feed of the shared batch order, `SpecLoss`, the engine's `SpecOptimizer`,
 `EpochEnd`) and predicts with Keras's compiled predict function, all inside `dtypes.floatx`.
-`optimizer="perceptron"` is unsupported (Keras trains by gradients only).
+`optimizer="perceptron"` is unsupported (Keras trains by gradients only), and so is
+`optimizer="finite-difference"` (the NumPy reference's teaching optimizer; Keras trains by
+autodiff).
 """
 
 from __future__ import annotations

@@ -2,8 +2,9 @@
 
 Modules: `activations` and `losses` (functions and their derivatives), `optimizers` (sgd,
 momentum, adam), `mlp` (forward, backprop and the training loop), `perceptron` (the course's
-learning rule), `gradcheck` (finite-difference checks) and `model` (`NumpyModel`, the Model
-protocol class the registry loads).
+learning rule), `finite_difference` (the course's forward-difference gradient estimate, which
+optimizer="finite-difference" descends), `gradcheck` (finite-difference checks of backprop)
+and `model` (`NumpyModel`, the Model protocol class the registry loads).
 """
 
 from backends.numpy_backend.model import NumpyModel

@@ -1,5 +1,6 @@
 """What the NumPy reference cannot follow: nothing the spec allows (`bench.spec.check_pair`
-already refuses what no backend can train)."""
+already refuses what no backend can train). It is the only backend with the perceptron rule and
+optimizer="finite-difference"."""
 
 from __future__ import annotations
 

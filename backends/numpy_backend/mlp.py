@@ -11,6 +11,9 @@ are computed in place, so a training step allocates little beyond small temporar
 
 Conventions (see `bench.spec`): layer l computes a_l = f(a_{l-1} @ W_l + b_l) with W_l of
 shape (fan_in, fan_out); gradients are those of the mean batch loss plus l2/2 * sum W^2.
+With optimizer="finite-difference" the training loop is the same, but each batch's gradient
+is the course's forward-difference estimate of that objective (`finite_difference`) instead
+of backprop's: one forward pass of the batch per parameter.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from backends.numpy_backend.activations import HIDDEN, OUTPUT, Activation
+from backends.numpy_backend.finite_difference import forward_difference
 from backends.numpy_backend.losses import loss_value, output_delta
 from backends.numpy_backend.optimizers import make_optimizer
 from backends.protocol import EpochLoss
@@ -147,7 +151,7 @@ class MLP:
         """The mean loss of (X, T) plus the l2 penalty: the objective training descends."""
         return loss_value(self.net.loss, self.predict(X), T) + self.penalty(l2)
 
-    # --- backpropagation ----------------------------------------------------------------------
+    # --- gradients of one batch: backpropagation, or the course's forward differences --------
 
     def _buffer(self, rows: int) -> _Buffers:
         buf = self._buffers.get(rows)
@@ -155,15 +159,19 @@ class MLP:
             buf = self._buffers[rows] = _Buffers(rows, self.net.layers, self.dtype)
         return buf
 
-    def _backprop(self, buf: _Buffers, x: np.ndarray, t: np.ndarray, l2: float) -> float:
-        """Forward and backward pass of one batch into `buf` and `grad`; returns the data loss."""
+    def _forward_into(self, buf: _Buffers, x: np.ndarray) -> np.ndarray:
+        """The forward pass of one batch into `buf.acts`; returns the output activations."""
         a = x
         for W, b, activation, out in zip(self.weights, self.biases, self.activations, buf.acts):
             np.matmul(a, W, out=out)
             if b is not None:
                 out += b
             a = activation.forward(out)
+        return a
 
+    def _backprop(self, buf: _Buffers, x: np.ndarray, t: np.ndarray, l2: float) -> float:
+        """Forward and backward pass of one batch into `buf` and `grad`; returns the data loss."""
+        a = self._forward_into(buf, x)
         value, _ = output_delta(self.net.output, self.net.loss, a, t, out=buf.deltas[-1])
         for layer in range(len(self.weights) - 1, -1, -1):
             delta = buf.deltas[layer]
@@ -183,6 +191,19 @@ class MLP:
             self.grad[:self.n_weights] += self._l2_scratch
         return value
 
+    def _forward_loss(self, buf: _Buffers, x: np.ndarray, t: np.ndarray) -> float:
+        """The data loss of one batch, by a forward pass into `buf`."""
+        return loss_value(self.net.loss, self._forward_into(buf, x), t)
+
+    def _estimate(self, buf: _Buffers, x: np.ndarray, t: np.ndarray, l2: float,
+                  eps: float) -> float:
+        """Forward differences of the batch's objective (data loss + l2 penalty) into `grad`,
+        as `_backprop` leaves its gradient there; returns the data loss before the step."""
+        value = self._forward_loss(buf, x, t)
+        forward_difference(lambda: self._forward_loss(buf, x, t) + self.penalty(l2), self.theta,
+                           eps, out=self.grad, base=value + self.penalty(l2))
+        return value
+
     def gradients(self, X: np.ndarray, T: np.ndarray, l2: float = 0.0) -> Gradients:
         """Loss, gradients and deltas of one batch, by the same code path training uses."""
         buf = self._buffer(X.shape[0])
@@ -192,6 +213,25 @@ class MLP:
         return Gradients(value, grads, [d.copy() for d in buf.deltas])
 
     # --- training -----------------------------------------------------------------------------
+
+    def stepper(self, train: TrainSpec) -> Callable[[np.ndarray, np.ndarray], float]:
+        """One training step as `train` says, on a batch (x, t) in `self.dtype`: the batch's
+        gradient (backprop's, or the forward-difference estimate for
+        optimizer="finite-difference") and the optimizer's update of the parameters. Returns
+        the batch's data loss before the update; the optimizer's state lives in the step."""
+        optimizer = make_optimizer(train, [self.theta])
+        fd_epsilon = train.fd_epsilon if train.optimizer == "finite-difference" else None
+
+        def step(x: np.ndarray, t: np.ndarray) -> float:
+            buf = self._buffer(x.shape[0])
+            if fd_epsilon is None:
+                value = self._backprop(buf, x, t, train.l2)
+            else:
+                value = self._estimate(buf, x, t, train.l2, fd_epsilon)
+            optimizer.step([self.grad])
+            return value
+
+        return step
 
     def fit(self, X: np.ndarray, T: np.ndarray, train: TrainSpec,
             on_epoch: Callable[[int, float], bool] | None = None) -> list[float]:
@@ -205,20 +245,18 @@ class MLP:
             raise ValueError("a network with step activations cannot be trained by gradient "
                              "descent")
         n = X.shape[0]
-        optimizer = make_optimizer(train, [self.theta])
         self._buffers.clear()
+        step = self.stepper(train)
         losses: list[float] = []
         for epoch in range(train.epochs):
             tracker = EpochLoss()
             for idx in batches(n, train, epoch):
                 rows = idx.shape[0]
-                buf = self._buffer(rows)
                 if rows == n and not train.shuffle:
                     x, t = X, T  # the whole set in its own order: no need to gather it
                 else:
-                    x, t = buf.gather(X, T, idx)
-                tracker.add(self._backprop(buf, x, t, train.l2), rows)
-                optimizer.step([self.grad])
+                    x, t = self._buffer(rows).gather(X, T, idx)
+                tracker.add(step(x, t), rows)
             loss = tracker.mean() + self.penalty(train.l2)
             losses.append(loss)
             if on_epoch is not None and on_epoch(epoch, loss):

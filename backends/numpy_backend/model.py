@@ -2,7 +2,9 @@
 
 It is the reference the other backends are held against, so it follows `bench.spec` to the
 letter: the perceptron rule for `optimizer="perceptron"`, otherwise an MLP trained by
-backpropagation with sgd, momentum or adam, in the dtype the TrainSpec names.
+backpropagation with sgd, momentum or adam, or by gradient descent on the course's
+forward-difference estimate for `optimizer="finite-difference"` (the only backend that offers
+it), in the dtype the TrainSpec names.
 
 `fit` continues from the current weights (the ones `__init__` drew, or those given to
 `set_weights`) with a fresh optimizer state, as the harness calls it once per model.
@@ -47,7 +49,8 @@ class NumpyModel(BaseModel):
 
     def _fit(self, X: np.ndarray, T: np.ndarray, on_epoch: EpochCallback | None) -> list[float]:
         """The perceptron rule for optimizer="perceptron" (it also stops after an epoch
-        without errors), else backpropagation with the spec's optimizer."""
+        without errors), else gradient descent with the spec's optimizer (on forward
+        differences for optimizer="finite-difference", see `MLP.fit`)."""
         if self.train.optimizer == "perceptron":
             mlp = self._mlp
             return fit_perceptron(mlp.weights[0], mlp.biases[0], X, T, self.train, on_epoch)
@@ -72,8 +75,10 @@ class NumpyModel(BaseModel):
         X = self._inputs(X, "X")
         return self._mlp.gradients(X, self._targets(y, X.shape[0]), self.train.l2)
 
-    def check_gradients(self, X: np.ndarray, y: np.ndarray, eps: float = 1e-6) -> GradCheck:
-        """Backprop against central differences on (X, y), in float64 (see `gradcheck`)."""
+    def check_gradients(self, X: np.ndarray, y: np.ndarray, eps: float | None = None,
+                        method: str = "central") -> GradCheck:
+        """Backprop against central (or the course's forward) differences on (X, y), in
+        float64 (see `gradcheck`)."""
         X = self._inputs(X, "X")
         return check_gradients(self.net, self.get_weights(), X,
-                               self._targets(y, X.shape[0]), self.train.l2, eps)
+                               self._targets(y, X.shape[0]), self.train.l2, eps, method)

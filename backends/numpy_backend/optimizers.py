@@ -4,7 +4,7 @@ Each optimizer is built for a list of parameter arrays, preallocates its state (
 scratch array per parameter, so a step allocates nothing), and `step(grads)` applies one update
 given gradients of the same shapes. The rules are those of `bench.spec`:
 
-- sgd: w -= lr * g
+- sgd: w -= lr * g (also the rule of finite-difference, whose g is estimated, not backprop's)
 - momentum (classical): v = momentum * v - lr * g; w += v
 - adam (Kingma & Ba): m = b1 m + (1-b1) g; v = b2 v + (1-b2) g^2;
   w -= lr * m_hat / (sqrt(v_hat) + eps), with bias-corrected m_hat and v_hat.
@@ -140,7 +140,7 @@ Optimizer = SGD | Momentum | Adam
 
 def make_optimizer(train: TrainSpec, params: Sequence[np.ndarray]) -> Optimizer:
     """The optimizer `train` asks for, over `params` (the spec ties momentum > 0 to `momentum`)."""
-    if train.optimizer == "sgd":
+    if train.optimizer in ("sgd", "finite-difference"):
         return SGD(params, train.lr)
     if train.optimizer == "momentum":
         return Momentum(params, train.lr, train.momentum)

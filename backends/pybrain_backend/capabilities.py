@@ -10,4 +10,8 @@ def unsupported(net: NetSpec, train: TrainSpec) -> str | None:
     if train.optimizer == "perceptron":
         return ("optimizer='perceptron': PyBrain has no perceptron learning rule (its "
                 "trainers descend gradients, and a step unit has none)")
+    if train.optimizer == "finite-difference":
+        return ("finite-difference gradient estimation is the NumPy reference's teaching "
+                "optimizer (one forward pass per parameter); PyBrain trains by "
+                "backpropagation")
     return None

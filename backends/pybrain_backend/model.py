@@ -37,7 +37,8 @@ SupervisedDataSet copies), then takes one optimizer step. Exact translations:
   epochs, against 0.94 from the shared he_normal weights).
 - Threads: PyBrain runs one Python loop over rows; its only thread knob is NumPy's BLAS pool,
   limited to `requested_threads()` (threadpoolctl) while fitting.
-- optimizer="perceptron" is unsupported (PyBrain has no perceptron rule).
+- optimizer="perceptron" is unsupported (PyBrain has no perceptron rule), and so is
+  optimizer="finite-difference" (the NumPy reference's teaching optimizer).
 """
 
 from __future__ import annotations

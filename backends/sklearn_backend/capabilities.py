@@ -20,6 +20,10 @@ def unsupported(net: NetSpec, train: TrainSpec) -> str | None:
     if train.optimizer == "perceptron":
         return ("sklearn's MLPClassifier trains by backpropagation only; it has no "
                 "perceptron rule (and no step units)")
+    if train.optimizer == "finite-difference":
+        return ("finite-difference gradient estimation is the NumPy reference's teaching "
+                "optimizer (one forward pass per parameter); sklearn's MLPClassifier trains "
+                "by backpropagation")
     if net.hidden and net.activation not in HIDDEN_ACTIVATIONS:
         return (f"activation={net.activation!r}: sklearn's MLPClassifier offers only "
                 "identity, logistic, tanh and relu hidden units")

@@ -24,7 +24,7 @@ and the very steps that `bench.spec` describes. The translation:
   (nesterovs_momentum=False), constant learning rate; Adam = sklearn's Adam with its epsilon set
   to eps * sqrt(1 - beta2^t) each step, which turns sklearn's eps on sqrt(v) (before bias
   correction) into the spec's eps on sqrt(v_hat). Every `fit` starts a fresh optimizer state.
-  `perceptron` is unsupported.
+  `perceptron` and `finite-difference` (the NumPy reference's rules) are unsupported.
 - bias=False: sklearn always has intercepts; they are held at zero (set to zero and left out of
   the optimizer's parameters), which is the bias-free network exactly.
 - Batches: one `partial_fit` call per epoch on the rows in the shared epoch order

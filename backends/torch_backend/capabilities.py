@@ -11,4 +11,7 @@ def unsupported(net: NetSpec, train: TrainSpec) -> str | None:
         return ("the perceptron rule trains a step output, which has no gradient for "
                 "torch.optim to follow; the course's rule is implemented by the numpy "
                 "backend")
+    if train.optimizer == "finite-difference":
+        return ("finite-difference gradient estimation is the NumPy reference's teaching "
+                "optimizer (one forward pass per parameter); PyTorch trains by autodiff")
     return None

@@ -40,7 +40,8 @@ Translation choices, spec field by spec field:
   as the NumPy backend does (see `backends.numpy_backend.optimizers`): it keeps the two in
   step and keeps subnormal arithmetic out of long runs.
 - optimizer="perceptron" is unsupported (the step output has no gradient; the course's
-  perceptron rule lives in the NumPy backend).
+  perceptron rule lives in the NumPy backend), and so is optimizer="finite-difference" (the
+  NumPy reference's teaching optimizer: PyTorch trains by autodiff).
 - Batches: X and the targets become tensors once per fit; each epoch takes the shared order
   (`bench.spec.batching.epoch_order`, cut by `batch_size_for`, i.e. exactly the index batches
   of `bench.spec.batching.batches`), gathers the permuted rows once (`index_select`) and

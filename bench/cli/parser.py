@@ -6,20 +6,28 @@ import argparse
 from pathlib import Path
 
 from backends.registry import BACKENDS
+from bench.execution.records import STATUSES
 from bench.judge import verify as verification
 from bench.judge.baseline import DEFAULT_PATH as DEFAULT_BASELINE
 from bench.plan.runs import INIT_MODES
-from bench.plan.suite import BUILTIN_SUITES, ISOLATIONS
+from bench.plan.suite import BUILTIN_SUITES, DEFAULT_MAX_RUNS, ISOLATIONS
+from bench.results.rundir import DEFAULT_REFERENCE
 from tasks.registry import TASKS
+
+#: the statuses --retry may name
+RETRYABLE = tuple(s for s in STATUSES if s != "ok")
 
 
 def positive(kind: type):
-    """An argparse type: a number of `kind` greater than 0."""
+    """An argparse type: a finite number of `kind` greater than 0 (the suite checks its
+    upper bound, with the allowed range in its message)."""
     def parse(text: str):
         try:
             value = kind(text)
         except ValueError:
             raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+        if value != value or value in (float("inf"), float("-inf")):
+            raise argparse.ArgumentTypeError(f"{text!r} must be a finite number")
         if value <= 0:
             raise argparse.ArgumentTypeError(f"{text!r} must be greater than 0")
         return value
@@ -27,11 +35,20 @@ def positive(kind: type):
 
 
 def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
+                        help="show the traceback of an error (also: NNBENCH_DEBUG=1)")
     parser = argparse.ArgumentParser(
-        prog="nnbench", description="Train the same neural network on several frameworks "
-        "and compare accuracy, loss curves and time.")
+        prog="nnbench", parents=[common], description="Train the same neural network on "
+        "several frameworks and compare accuracy, loss curves and time.")
+    parser.set_defaults(debug=False)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    _add_parser = commands.add_parser
 
+    def add_parser(name: str, **kwargs) -> argparse.ArgumentParser:
+        return _add_parser(name, parents=[common], **kwargs)
+
+    commands.add_parser = add_parser  # every command takes --debug
     listing = commands.add_parser("list", help="tasks, recipes and backends")
     listing.add_argument("--json", action="store_true", help="machine-readable output")
 
@@ -42,7 +59,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--tasks", help=f"comma-separated tasks ({', '.join(TASKS)})")
     run.add_argument("--backends", help=f"comma-separated backends ({', '.join(BACKENDS)})")
     run.add_argument("--recipe", help="comma-separated recipes (perceptron, course, modern, "
-                     "or a suite's custom recipes)")
+                     "finite-difference, or a suite's custom recipes)")
     run.add_argument("--seeds", type=positive(int), help="seeds per combination (default 3)")
     run.add_argument("--repeat", type=positive(int),
                      help="timing repeats: run every task/recipe/backend/seed N times; times "
@@ -63,14 +80,30 @@ def build_parser() -> argparse.ArgumentParser:
                      "results/runs/<UTC timestamp>)")
     run.add_argument("--resume", action="store_true",
                      help="continue the run in --out, running only what is missing")
+    run.add_argument("--retry", metavar="STATUSES",
+                     help="with --resume: also run again the runs recorded with these statuses "
+                          f"({', '.join(RETRYABLE)}; comma-separated), e.g. --retry "
+                          "failed,timeout --timeout 1800; their new records replace the old")
+    run.add_argument("--max-runs", type=positive(int), dest="max_runs",
+                     help=f"the most runs a plan may hold (default {DEFAULT_MAX_RUNS:,})")
 
     report = commands.add_parser("report", help="(re)write DIR/report.md, DIR/report.html, "
                                  "DIR/plots/ and DIR/summary.csv from DIR/runs.jsonl")
     report.add_argument("dir", type=Path, metavar="DIR", help="output directory of a run")
 
     compare = commands.add_parser("compare", help="accuracy and time changes from run A to B")
-    compare.add_argument("dir_a", type=Path, metavar="DIR_A", help="the reference run")
+    compare.add_argument("dir_a", type=Path, metavar="DIR_A",
+                         help="the reference run (results: the committed reference run, "
+                              f"{DEFAULT_REFERENCE}/)")
     compare.add_argument("dir_b", type=Path, metavar="DIR_B", help="the run to compare with it")
+
+    reference = commands.add_parser(
+        "reference", help="write the compact form of a run (plan.json + runs.jsonl.gz, "
+        f"rounded histories) to commit as the reference run (default {DEFAULT_REFERENCE}/)")
+    reference.add_argument("dir", type=Path, metavar="DIR", help="output directory of a run")
+    reference.add_argument("--out", type=Path, default=DEFAULT_REFERENCE,
+                           help=f"where to write it (default {DEFAULT_REFERENCE}; an earlier "
+                                "compact form there is replaced)")
 
     baseline = commands.add_parser("baseline", help="write or update the accuracy baseline "
                                    "from a run")
@@ -83,6 +116,8 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("dir", type=Path, metavar="DIR", help="output directory of a run")
     check.add_argument("--baseline", type=Path, default=DEFAULT_BASELINE,
                        help=f"baseline file (default {DEFAULT_BASELINE})")
+    check.add_argument("--all", action="store_true",
+                       help="show every entry's verdict (default: only those not ok)")
 
     verify = commands.add_parser("verify", help="prove every backend trains the same network: "
                                  "losses and weights against the NumPy backend")

@@ -1,8 +1,10 @@
-"""`nnbench report`, `compare`, `baseline` and `check`: commands on finished run directories."""
+"""`nnbench report`, `compare`, `reference`, `baseline` and `check`: commands on finished run
+directories."""
 
 from __future__ import annotations
 
 import argparse
+from collections import Counter
 
 from rich.console import Console
 
@@ -12,15 +14,27 @@ from bench.judge.baseline import BaselineError, entries_from_run, load_baseline,
 from bench.judge.compare import RULE, compare_summaries
 from bench.present import terminal
 from bench.present.report.write import write_report, write_summary
+from bench.results.compact import write_reference
 from bench.results.provenance import provenance
-from bench.results.rundir import RUNS_FILE, SUMMARY_FILE, RunDir, RunDirError
+from bench.results.rundir import (
+    COMPACT_RUNS_FILE,
+    PLAN_FILE,
+    SUMMARY_FILE,
+    RunDir,
+    RunDirError,
+)
 from bench.results.scaling import scaling_study
 from bench.results.summary import summarize_contents
 
+#: the most a committed compact reference run should weigh (plan.json + runs.jsonl.gz)
+REFERENCE_BYTES = 1_500_000
 
-def _open(path) -> RunDir:
+
+def _open(path, reference_ok: bool = False) -> RunDir:
+    """The run directory at `path` (with `reference_ok`, the repository's results/ opens its
+    committed reference run); a UsageError says why not."""
     try:
-        return RunDir.open(path)
+        return RunDir.open_run_or_reference(path) if reference_ok else RunDir.open(path)
     except RunDirError as exc:
         raise UsageError(str(exc)) from None
 
@@ -30,8 +44,9 @@ def summarize_dir(rundir: RunDir, console: Console) -> int:
     contents = rundir.read()
     if contents.bad_lines:
         console.print(f"warning: skipped unreadable line(s) "
-                      f"{[line.number for line in contents.bad_lines]} of {rundir.runs_file} "
-                      "(a run interrupted while writing?)", highlight=False, markup=False)
+                      f"{[line.number for line in contents.bad_lines]} of {rundir.records_file} "
+                      "(a run interrupted while writing?)", highlight=False, markup=False,
+                      soft_wrap=True)
     summaries = summarize_contents(contents)
     write_summary(rundir, summaries)
     study = scaling_study(contents)
@@ -43,8 +58,8 @@ def summarize_dir(rundir: RunDir, console: Console) -> int:
             console.print(table)
         console.print(f"the table of every point ({len(summaries)} rows) is in the report and "
                       "summary.csv", highlight=False, markup=False)
-    console.print(f"records: {rundir.runs_file}   summary: {rundir.path / SUMMARY_FILE}",
-                  highlight=False, markup=False)
+    console.print(f"records: {rundir.records_file}   summary: {rundir.path / SUMMARY_FILE}",
+                  highlight=False, markup=False, soft_wrap=True)
     return 0
 
 
@@ -52,9 +67,9 @@ def report_dir(rundir: RunDir, console: Console) -> int:
     """Write report.md, report.html, plots/ and summary.csv of a run directory."""
     report, files = write_report(rundir)
     for warning in report.warnings:
-        console.print(f"note: {warning}", highlight=False, markup=False)
+        console.print(f"note: {warning}", highlight=False, markup=False, soft_wrap=True)
     console.print(f"report: {files.markdown}  {files.html}  plots: {files.plots}/",
-                  highlight=False, markup=False)
+                  highlight=False, markup=False, soft_wrap=True)
     return 0
 
 
@@ -62,8 +77,8 @@ def cmd_report(args: argparse.Namespace, console: Console) -> int:
     rundir = _open(args.dir)
     try:
         with rundir.lock("nnbench report"):
-            if not rundir.runs_file.is_file() or not rundir.read().records:
-                raise UsageError(f"{rundir.runs_file} holds no readable record (did the run "
+            if not rundir.records_file.is_file() or not rundir.read().records:
+                raise UsageError(f"{rundir.records_file} holds no readable record (did the run "
                                  "finish any run?)")
             return summarize_dir(rundir, console) or report_dir(rundir, console)
     except RunDirError as exc:
@@ -71,11 +86,16 @@ def cmd_report(args: argparse.Namespace, console: Console) -> int:
 
 
 def cmd_compare(args: argparse.Namespace, console: Console) -> int:
-    contents = {side: _open(path).read() for side, path in (("A", args.dir_a),
-                                                            ("B", args.dir_b))}
+    dirs = {side: _open(path, reference_ok=True) for side, path in (("A", args.dir_a),
+                                                                    ("B", args.dir_b))}
+    contents = {side: rundir.read() for side, rundir in dirs.items()}
     for c in contents.values():
         if not c.records:
-            raise UsageError(f"{c.path / RUNS_FILE} holds no readable record")
+            raise UsageError(f"{c.path / c.runs_name} holds no readable record")
+    for side, path in (("A", args.dir_a), ("B", args.dir_b)):
+        if dirs[side].path != path:
+            console.print(f"{side}: {path} holds the committed reference run: comparing "
+                          f"{dirs[side].path}", highlight=False, markup=False)
     changes = compare_summaries(summarize_contents(contents["A"]),
                                 summarize_contents(contents["B"]))
     prov = {side: provenance(c) for side, c in contents.items()}
@@ -86,14 +106,30 @@ def cmd_compare(args: argparse.Namespace, console: Console) -> int:
         if a != b:
             console.print(f"[yellow]warning:[/] A and B used different {what} "
                           f"({', '.join(a)} vs {', '.join(b)}): time ratios compare the "
-                          "machines as much as the code", highlight=False)
+                          "machines as much as the code", highlight=False, soft_wrap=True)
     console.print(terminal.compare_table(changes, "nnbench compare — B relative to A"))
     flagged = [c for c in changes if c.flagged]
     worse = sum(1 for c in flagged if c.worse)
     console.print(f"{len(changes)} combinations; {len(flagged)} accuracy change(s) beyond the "
                   f"seed spread ({worse} worse, {len(flagged) - worse} better).",
-                  highlight=False)
-    console.print(RULE, highlight=False, markup=False)
+                  highlight=False, soft_wrap=True)
+    console.print(RULE, highlight=False, markup=False, soft_wrap=True)
+    return 0
+
+
+def cmd_reference(args: argparse.Namespace, console: Console) -> int:
+    try:
+        written = write_reference(args.dir, args.out)
+    except RunDirError as exc:
+        raise UsageError(str(exc)) from None
+    console.print(f"{written.path}: {written.records} records of {args.dir} in compact form "
+                  f"({PLAN_FILE} {written.plan_bytes / 1e3:,.0f} kB, {COMPACT_RUNS_FILE} "
+                  f"{written.runs_bytes / 1e3:,.0f} kB); compare a run with it: nnbench "
+                  f"compare {written.path} RUN_DIR", highlight=False, markup=False)
+    if written.total_bytes > REFERENCE_BYTES:
+        console.print(f"[yellow]warning:[/] {written.total_bytes / 1e6:.1f} MB is more than "
+                      f"the {REFERENCE_BYTES / 1e6:.1f} MB a committed reference should take",
+                      highlight=False)
     return 0
 
 
@@ -115,13 +151,19 @@ def cmd_check(args: argparse.Namespace, console: Console) -> int:
     except (OSError, BaselineError, RunDirError) as exc:
         raise UsageError(str(exc)) from None
     verdicts = gate.check(baseline, current)
-    console.print(terminal.verdict_table(verdicts))
+    shown = verdicts if args.all else [v for v in verdicts if v.outcome != "ok"]
+    if shown:
+        console.print(terminal.verdict_table(shown))
+    counts = Counter(v.outcome for v in verdicts)
+    console.print("verdicts: " + ", ".join(f"{n} {outcome}" for outcome, n in counts.items())
+                  + ("" if args.all else " (every entry: --all)"), highlight=False,
+                  markup=False, soft_wrap=True)
     failed = [v for v in verdicts if v.failed]
     if failed:
         console.print(f"[bold red]{len(failed)} regression(s)[/] against {args.baseline}; if a "
                       "change is intended, update the baseline with `nnbench baseline "
-                      f"{args.dir}` and commit it", highlight=False)
+                      f"{args.dir}` and commit it", highlight=False, soft_wrap=True)
         return EXIT_FAILED
     console.print(f"no regression against {args.baseline} ({len(verdicts)} entries)",
-                  highlight=False, markup=False)
+                  highlight=False, markup=False, soft_wrap=True)
     return 0

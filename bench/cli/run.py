@@ -12,22 +12,25 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from backends.registry import BACKENDS
 from bench.api import InputError, Interrupted, execute, prepare_session, resolve_suite
-from bench.cli.errors import EXIT_INTERRUPTED, UsageError
+from bench.cli.errors import EXIT_BAD_INPUT, EXIT_INTERRUPTED, UsageError, stderr
+from bench.cli.parser import RETRYABLE
 from bench.cli.results import report_dir, summarize_dir
 from bench.execution.records import Record
 from bench.plan.planner import check_names
 from bench.plan.runs import PlannedRun
 from bench.plan.suite import SuiteError
 from bench.present.format import peak_text, plural
-from bench.results.rundir import RUNS_FILE
+from bench.results.rundir import RUNS_FILE, RunDirError
 from tasks.registry import TASKS
 
 #: longest reason in a progress line
 PROGRESS_REASON_CHARS = 100
 
 
-def names(kind: str, text: str | None, known=None) -> tuple[str, ...] | None:
-    """A comma-separated list from the command line, each name checked against `known`."""
+def names(kind: str, text: str | None, known=None, what: str | None = None
+          ) -> tuple[str, ...] | None:
+    """A comma-separated list from --`kind`, each name (a `what`, default: `kind` without its
+    plural s) checked against `known`."""
     if text is None:
         return None
     found = tuple(n.strip() for n in text.split(",") if n.strip())
@@ -36,7 +39,7 @@ def names(kind: str, text: str | None, known=None) -> tuple[str, ...] | None:
                          + (f"; available: {', '.join(known)}" if known else ""))
     if known is not None:
         try:
-            check_names(kind[:-1], found, known)
+            check_names(what or kind[:-1], found, known)
         except SuiteError as exc:
             raise UsageError(str(exc)) from None
     return found
@@ -68,8 +71,9 @@ def cmd_run(args: argparse.Namespace, console: Console) -> int:
             backends=names("backends", args.backends, list(BACKENDS)),
             recipes=names("recipes", args.recipe), seeds=args.seeds, repeat=args.repeat,
             epochs=args.epochs, init=args.init, threads=args.threads, jobs=args.jobs,
-            isolation=args.isolation, timeout=args.timeout)
-        with prepare_session(suite, args.out, args.resume,
+            isolation=args.isolation, timeout=args.timeout, max_runs=args.max_runs)
+        retry = names("retry", args.retry, list(RETRYABLE), what="status") or ()
+        with prepare_session(suite, args.out, args.resume, retry=retry,
                              command=shlex.join(["nnbench", *sys.argv[1:]])) as session:
             return _run(session, console)
     except InputError as exc:
@@ -79,14 +83,15 @@ def cmd_run(args: argparse.Namespace, console: Console) -> int:
 def _run(session, console: Console) -> int:
     out, todo = session.rundir.path, session.todo
     for note in session.notes:
-        console.print(f"note: {note}", highlight=False, markup=False)
+        console.print(f"note: {note}", highlight=False, markup=False, soft_wrap=True)
     repeats = f" x {session.suite.repeat} repeats" if session.suite.repeat > 1 else ""
     console.print(f"nnbench: {len(todo)} run(s) of {len(session.plan.runs)} "
                   f"({plural(session.suite.seeds, 'seed')}{repeats}), "
                   f"{session.jobs} at a time, {plural(session.threads, 'thread')} each -> {out}",
-                  highlight=False, markup=False)
+                  highlight=False, markup=False, soft_wrap=True)
     if session.peak:
-        console.print(f"float32 matmul peak: {peak_text(session.peak)}", highlight=False)
+        console.print(f"float32 matmul peak: {peak_text(session.peak)}",
+                      highlight=False, soft_wrap=True)
     # Both stop the suite gracefully. SIGINT explicitly too: a process started from a
     # non-interactive shell in the background inherits SIGINT as *ignored*, and Python then
     # installs no handler of its own.
@@ -106,15 +111,32 @@ def _run(session, console: Console) -> int:
         progress.advance(bar)
         if not console.is_terminal:
             console.print(f"[{finished[0]}/{len(todo)}] {record.run_id}: {describe(record)} "
-                          f"({record.wall_seconds or 0:.1f} s)", highlight=False, markup=False)
+                          f"({record.wall_seconds or 0:.1f} s)",
+                              highlight=False, markup=False, soft_wrap=True)
 
+    resume = shlex.join(["nnbench", "run", *original_args(), "--resume", "--out", str(out)])
     try:
         with progress:
             execute(session, on_start, on_done)
     except Interrupted as stop:
-        resume = shlex.join(["nnbench", "run", *original_args(), "--resume", "--out", str(out)])
         console.print(f"[bold red]interrupted[/] after {stop.done} of {stop.total} runs; the "
                       f"finished records are in {out / RUNS_FILE}. Resume with:\n  {resume}",
-                      highlight=False)
+                      highlight=False, soft_wrap=True)
         return EXIT_INTERRUPTED
-    return summarize_dir(session.rundir, console) or report_dir(session.rundir, console)
+    except RunDirError as exc:  # e.g. the disk filled up: what was recorded stays recorded
+        print(f"nnbench run: error: {exc}. Once that is fixed, finish the run with:\n  "
+              f"{resume}", file=stderr())
+        return EXIT_BAD_INPUT
+    try:
+        return summarize_dir(session.rundir, console) or report_dir(session.rundir, console)
+    except KeyboardInterrupt:
+        print(f"nnbench run: interrupted while writing the report; every record is in "
+              f"{out / RUNS_FILE}. Write the report with:\n  "
+              f"{shlex.join(['nnbench', 'report', str(out)])}", file=stderr())
+        return EXIT_INTERRUPTED
+    except OSError as exc:
+        print(f"nnbench run: error: cannot write the report ({exc.filename or out}: "
+              f"{exc.strerror or exc}); every record is in {out / RUNS_FILE}. Once that is "
+              f"fixed, write the report with:\n  {shlex.join(['nnbench', 'report', str(out)])}",
+              file=stderr())
+        return EXIT_BAD_INPUT

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from typing import Any
 
 from rich.console import Console
 from rich.table import Table
 
 from backends.registry import BACKENDS
-from bench.cli.errors import EXIT_FAILED, UsageError
+from bench.cli.errors import EXIT_BAD_INPUT, EXIT_FAILED, UsageError, stderr
 from bench.cli.run import names
 from bench.judge import verify as verification
 from bench.plan.planner import available_backends
@@ -27,19 +26,21 @@ def cmd_verify(args: argparse.Namespace, console: Console) -> int:
     n_threads = args.threads or threads.default_threads()
     console.print(f"nnbench verify: {len(cases)} case(s) on {len(backends)} backend(s), float64, "
                   f"shared initial weights; tolerance {verification.TOLERANCE:g} against "
-                  f"{verification.REFERENCE}", highlight=False)
+                  f"{verification.REFERENCE}", highlight=False, soft_wrap=True)
     rows = verification.verify(
         list(backends), cases, n_threads,
         on_backend=None if console.is_terminal else lambda b: console.print(f"  {b} ..."))
     console.print(terminal.verify_table(rows))
     deviations = {(r.backend, d) for r in rows for d in r.deviations}
     for backend, text in sorted(deviations):
-        console.print(f"  deviation ({backend}): {text}", highlight=False, markup=False)
+        console.print(f"  deviation ({backend}): {text}",
+                      highlight=False, markup=False, soft_wrap=True)
     bad = [r for r in rows if not r.agrees and r.status not in ("unsupported", "unavailable")]
     if bad:
-        console.print(f"[bold red]{len(bad)} case(s) disagree or failed[/]", highlight=False)
+        console.print(f"[bold red]{len(bad)} case(s) disagree or failed[/]",
+                      highlight=False, soft_wrap=True)
         return EXIT_FAILED
-    console.print("every supported case agrees", highlight=False)
+    console.print("every supported case agrees", highlight=False, soft_wrap=True)
     return 0
 
 
@@ -59,11 +60,12 @@ def cmd_fetch(args: argparse.Namespace, console: Console) -> int:
             paths = fetch(data_sets[name])
         except DataError as exc:
             failed += 1
-            print(f"nnbench fetch: {name}: {exc}", file=sys.stderr)
+            print(f"nnbench fetch: {name}: {exc}", file=stderr())
             continue
         console.print(f"{name}: {len(paths)} file(s) present and verified in "
-                      f"{data_dir() / data_sets[name].name}", highlight=False, markup=False)
-    return EXIT_FAILED if failed else 0
+                      f"{data_dir() / data_sets[name].name}",
+                          highlight=False, markup=False, soft_wrap=True)
+    return EXIT_BAD_INPUT if failed else 0
 
 
 def list_data() -> dict[str, Any]:

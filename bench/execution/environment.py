@@ -50,3 +50,24 @@ def machine() -> dict:
         "platform": platform.platform(),
         "nnbench_commit": git_commit(),
     }
+
+
+def usable_cpus() -> int:
+    """The CPUs this process may run on (its affinity), else all of the machine's."""
+    import os
+
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def load_average() -> list[float] | None:
+    """The 1-, 5- and 15-minute load averages (runnable processes), or None where the
+    system has none."""
+    import os
+
+    try:
+        return [round(v, 2) for v in os.getloadavg()]
+    except (AttributeError, OSError):
+        return None

@@ -22,21 +22,36 @@ Not counted: bias additions, activations and their derivatives, the loss, the op
 nets), gathering the shuffled batches, and anything a backend does beyond the arithmetic of
 the net (Python, framework dispatch). The count is the same for every backend and every batch
 size: it measures the useful arithmetic, so a backend's GFLOP/s is that work over its own time.
+
+optimizer="finite-difference" does other work: no backward pass, but one forward pass of the
+batch per parameter plus one at the current weights, (n_params + 1) * 2 * fan_in * fan_out per
+row and layer (`epoch_flops` picks the count a TrainSpec's optimizer does).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
+from bench.spec import NetSpec, TrainSpec
+
+
+def _pairs(layers: Sequence[int]) -> list[tuple[int, int]]:
+    pairs = list(zip(layers[:-1], layers[1:]))
+    if not pairs:
+        raise ValueError(f"layers {list(layers)} has no weight layer")
+    return pairs
+
 
 def training_flops_per_row(layers: Sequence[int]) -> int:
     """FLOPs of one training row's forward and backward matrix products (see the module
     docstring): 4 * n_0 * n_1 for the first layer, 6 * fan_in * fan_out for each later one."""
-    pairs = list(zip(layers[:-1], layers[1:]))
-    if not pairs:
-        raise ValueError(f"layers {list(layers)} has no weight layer")
     return sum((4 if i == 0 else 6) * fan_in * fan_out
-               for i, (fan_in, fan_out) in enumerate(pairs))
+               for i, (fan_in, fan_out) in enumerate(_pairs(layers)))
+
+
+def forward_flops_per_row(layers: Sequence[int]) -> int:
+    """FLOPs of one row's forward matrix products: 2 * fan_in * fan_out per layer."""
+    return sum(2 * fan_in * fan_out for fan_in, fan_out in _pairs(layers))
 
 
 def rule_of_thumb_flops_per_row(layers: Sequence[int]) -> int:
@@ -48,6 +63,14 @@ def rule_of_thumb_flops_per_row(layers: Sequence[int]) -> int:
 def training_flops_per_epoch(layers: Sequence[int], rows: int) -> int:
     """FLOPs of one training epoch over `rows` rows: rows x `training_flops_per_row`."""
     return rows * training_flops_per_row(layers)
+
+
+def epoch_flops(net: NetSpec, train: TrainSpec, rows: int) -> int:
+    """FLOPs of one training epoch of `net` over `rows` rows as `train` trains it: backprop's
+    count, or for optimizer="finite-difference" n_params + 1 forward passes of every row."""
+    if train.optimizer == "finite-difference":
+        return rows * (net.n_params + 1) * forward_flops_per_row(net.layers)
+    return training_flops_per_epoch(net.layers, rows)
 
 
 def gflops(flops: float, seconds: float | None) -> float:

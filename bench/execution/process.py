@@ -9,11 +9,14 @@ a process group of its own, so that stopping it stops whatever it started too.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import shutil
 import signal
 import subprocess
 import sys
-from collections.abc import Sequence
+import tempfile
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -72,3 +75,27 @@ def exit_reason(code: int) -> str:
         hint = " (out of memory?)" if name == "SIGKILL" else ""
         return f"worker process killed by {name}{hint}"
     return f"worker process exited with code {code} without a result"
+
+
+#: the janitor: waits until its parent is gone (its stdin closes), then removes the directory
+_JANITOR = "import shutil, sys; sys.stdin.buffer.read(); shutil.rmtree(sys.argv[1], True)"
+
+
+@contextlib.contextmanager
+def scratch_directory(prefix: str = "nnbench-") -> Iterator[Path]:
+    """A temporary directory for the block, removed when it ends, and also when this process
+    is killed outright (SIGKILL runs no cleanup of its own): a small janitor process reads a
+    pipe from this one and removes the directory once the pipe closes, however this ends."""
+    path = Path(tempfile.mkdtemp(prefix=prefix))
+    janitor = subprocess.Popen([sys.executable, "-S", "-c", _JANITOR, str(path)],
+                               stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        yield path
+    finally:
+        shutil.rmtree(path, ignore_errors=True)
+        janitor.stdin.close()
+        try:
+            janitor.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            janitor.kill()

@@ -13,6 +13,7 @@ run ends), so a crash or Ctrl-C can at worst leave a torn last line.
 
 from __future__ import annotations
 
+import gzip
 import json
 import math
 import os
@@ -295,12 +296,14 @@ class Line:
 
 
 def read_lines(path: Path) -> list[Line]:
-    """Every non-empty line of a runs.jsonl, parsed (a torn or broken line is kept with the
-    reason it is no record)."""
+    """Every non-empty line of a runs.jsonl (or of a gzip-compressed runs.jsonl.gz), parsed (a
+    torn or broken line is kept with the reason it is no record)."""
     out: list[Line] = []
-    if not Path(path).exists():
+    path = Path(path)
+    if not path.exists():
         return out
-    with open(path, encoding="utf-8", errors="replace") as fh:
+    opener = gzip.open if path.suffix == ".gz" else open
+    with opener(path, "rt", encoding="utf-8", errors="replace") as fh:
         for number, text in enumerate(fh, start=1):
             if not text.strip():
                 continue

@@ -26,7 +26,6 @@ finished record is already saved, and `Interrupted` tells the caller how far it 
 from __future__ import annotations
 
 import json
-import tempfile
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -104,7 +103,7 @@ class Runner:
         pending = list(runs)
         running: list[_Running] = []
         ended = {record.run_id: record for record in done}
-        with tempfile.TemporaryDirectory(prefix="nnbench-") as scratch:
+        with process.scratch_directory() as scratch:
             try:
                 pending = self._decide_in_parent(pending, records)
                 ended.update((r.run_id, r) for r in records)
@@ -125,6 +124,10 @@ class Runner:
                 for item in running:
                     process.stop(item.handle)
                 raise Interrupted(len(records), len(runs)) from None
+            except BaseException:  # e.g. a record could not be saved: no run goes on alone
+                for item in running:
+                    process.stop(item.handle)
+                raise
             finally:
                 for server in self.servers.values():
                     server.close()

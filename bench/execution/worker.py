@@ -8,9 +8,9 @@ asks for a subset, imports the backend (timed: import; in a forked run, the
 import its server paid once), builds the model and sets the shared initial weights (build),
 trains with a per-epoch monitor (first/steady epochs, fit), predicts (predict), computes
 metrics, and returns one complete record. The record's `throughput` holds the training rows,
-the training FLOPs of one epoch (`bench.execution.flops`) and the steady epoch's achieved
-GFLOP/s. Any exception becomes a `failed` record with its reason; a crash or hang is caught by
-the executor.
+the training FLOPs of one epoch (`bench.execution.flops`, counted for the run's optimizer) and
+the steady epoch's achieved GFLOP/s. Any exception becomes a `failed` record with its reason; a
+crash or hang is caught by the executor.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ import numpy as np
 
 from backends.registry import get_backend, get_entry
 from bench.execution import environment
-from bench.execution.flops import gflops, training_flops_per_epoch
+from bench.execution.flops import epoch_flops, gflops
 from bench.execution.folds import outputs_of, parallel_refits
 from bench.execution.metrics import accuracy, loss_value
 from bench.execution.records import History, Record, Throughput
@@ -206,7 +206,7 @@ def _train_and_evaluate(run: PlannedRun, record: Record, Model, task, split: Spl
         timing.first_epoch_seconds = epochs[0]
         timing.steady_epoch_seconds = median(epochs[1:]) if len(epochs) > 1 else epochs[0]
     rows = int(len(split.y_train))
-    flops = training_flops_per_epoch(net.layers, rows)
+    flops = epoch_flops(net, train, rows)
     record.throughput = Throughput(rows, flops, None)
     if timing.steady_epoch_seconds:
         record.throughput.steady_gflops = gflops(flops, timing.steady_epoch_seconds)
@@ -267,13 +267,17 @@ def run_in_process(run: PlannedRun) -> Record:
     started = time.perf_counter()
     record = Record.for_run(run)
     record.started_at = datetime.now(UTC).isoformat(timespec="seconds")
+    # the machine's load around the run, and the CPUs it could use: how busy the machine was
+    # decides whether its timings can be trusted (bench.results.summary.TimingTrust)
     record.env = {**environment.machine(), "threads": threads.requested_threads(),
-                  "device": "cpu"}
+                  "device": "cpu", "cpus": environment.usable_cpus(),
+                  "load_before": environment.load_average()}
     try:
         execute(run, record)
     except Exception as exc:  # the record is the error report; the suite carries on
         record.status, record.error = "failed", _one_line(exc)
         record.detail = "".join(traceback.format_exc().splitlines(True)[-12:])
+    record.env["load_after"] = environment.load_average()
     record.env["blas"] = threads.blas_threads()
     record.peak_rss_mb = peak_rss_mb()
     record.wall_seconds = time.perf_counter() - started

@@ -23,6 +23,8 @@ from bench.results.summary import GroupSummary, summarize_contents
 SCHEMA = "nnbench.baseline/1"
 DEFAULT_PATH = Path("results/baseline.json")
 VERSION_KEYS = ("framework", "framework_version", "python", "numpy", "nnbench_commit")
+#: statuses that leave a baseline entry without accuracy by design
+NOT_RUN_BY_DESIGN = {"unsupported", "unavailable"}
 
 
 class BaselineError(ValueError):
@@ -40,6 +42,18 @@ class BaselineEntry:
     statuses: dict[str, int]
     versions: dict[str, Any] = field(default_factory=dict)
     measured_at: str | None = None
+
+    @property
+    def status_only(self) -> bool:
+        """An entry without accuracy by design: every run unsupported or unavailable."""
+        return self.n == 0 and self.runs > 0 and set(self.statuses) <= NOT_RUN_BY_DESIGN
+
+    @property
+    def usable(self) -> bool:
+        """Whether a later run can be held to this entry: it has an accuracy, or has none by
+        design. An entry whose runs all failed, timed out or diverged holds nothing to check
+        against (a gate built on it would pass anything)."""
+        return self.n > 0 or self.status_only
 
     @classmethod
     def of(cls, s: GroupSummary) -> BaselineEntry:
@@ -165,6 +179,15 @@ def update_baseline(run_dir: Path, path: Path) -> tuple[Baseline, list[str]]:
     path = Path(path)
     baseline = load_baseline(path) if path.exists() else Baseline({})
     fresh = entries_from_run(run_dir)
+    empty = [f"{key} ({', '.join(f'{s} {n}' for s, n in e.statuses.items())})"
+             for key, e in fresh.items() if not e.usable]
+    if empty:
+        raise BaselineError(
+            f"{run_dir}: {len(empty)} entr{'y has' if len(empty) == 1 else 'ies have'} no ok "
+            f"seed: {'; '.join(empty[:5])}{' ...' if len(empty) > 5 else ''}. A baseline must "
+            "come from a run whose runs learned (a gate on an entry without accuracy passes "
+            "anything): fix those runs, or leave them out of the suite with `skip`; nothing "
+            f"was written to {path}")
     baseline.entries.update(fresh)
     baseline.updated_at = datetime.now(UTC).isoformat(timespec="seconds")
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -10,12 +10,15 @@ Time: ratios B/A of the seed means of the steady-epoch time and of the fit time 
 faster); a run with timing repeats contributes its median over every ok run instead. Times
 are only comparable when both runs used the same machine and threads; the header shows both
 runs' provenance and warns when they differ.
+
+`overview` makes the same comparison inside one run: every backend (B) against the reference
+backend (A, NumPy) on each task x recipe, for the report's overview.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from bench.results.summary import GroupSummary
 
@@ -42,6 +45,11 @@ class Change:
     note: str = ""
 
     @property
+    def trusted(self) -> bool:
+        """Can both sides' timings be trusted (so can the time ratios)?"""
+        return all(s is None or s.trust.trusted for s in (self.a, self.b))
+
+    @property
     def worse(self) -> bool:
         """A flagged change for the worse: accuracy fell, or every ok seed was lost."""
         if math.isfinite(self.delta):
@@ -49,7 +57,8 @@ class Change:
         return bool(self.a and self.a.ok)
 
 
-def _ratio(b: float, a: float) -> float:
+def ratio(b: float, a: float) -> float:
+    """b / a, NaN unless both are finite and a > 0."""
     if not (math.isfinite(a) and math.isfinite(b)) or a <= 0:
         return math.nan
     return b / a
@@ -85,8 +94,43 @@ def _change(key: tuple[str, str, str], a: GroupSummary | None,
         if intervals:
             change.spread = max(intervals)
             change.flagged = abs(change.delta) > change.spread + 1e-12
-        change.steady_ratio = _ratio(b.time("steady_epoch"), a.time("steady_epoch"))
-        change.fit_ratio = _ratio(b.time("fit"), a.time("fit"))
+        change.steady_ratio = ratio(b.time("steady_epoch"), a.time("steady_epoch"))
+        change.fit_ratio = ratio(b.time("fit"), a.time("fit"))
         if a.statuses != b.statuses:
             change.note = f"runs {a.status_counts()} → {b.status_counts()}"
     return change
+
+
+#: the backend every other is measured against in a run's overview
+REFERENCE = "numpy"
+
+
+@dataclass
+class Overview:
+    """Every backend against the reference backend, per task x recipe of one run: `rows` are
+    the task x recipes another backend ran ok (in order), `left_out` the ones it did not,
+    `changes` the comparisons (A = the reference's group, B = the backend's)."""
+
+    reference: str
+    rows: list[tuple[str, str]]
+    backends: list[str]
+    references: dict[tuple[str, str], GroupSummary]
+    changes: dict[tuple[str, str, str], Change] = field(default_factory=dict)
+    left_out: list[tuple[str, str]] = field(default_factory=list)
+
+
+def overview(summaries: list[GroupSummary], reference: str = REFERENCE) -> Overview | None:
+    """The run's overview against `reference`; None when the run has no other backend or no
+    group of the reference."""
+    references = {(s.task, s.recipe): s for s in summaries if s.backend == reference and s.runs}
+    others = [s for s in summaries if s.backend != reference and s.runs]
+    if not references or not others:
+        return None
+    groups = list(dict.fromkeys((s.task, s.recipe) for s in summaries if s.runs))
+    rows = [g for g in groups if any(s.ok for s in others if (s.task, s.recipe) == g)]
+    result = Overview(reference, rows, list(dict.fromkeys(s.backend for s in others)),
+                      references, left_out=[g for g in groups if g not in rows])
+    for s in others:
+        if (s.task, s.recipe) in rows:
+            result.changes[s.key] = _change(s.key, references.get((s.task, s.recipe)), s)
+    return result

@@ -13,6 +13,9 @@ The rule, per task x recipe x backend of the baseline:
   became unsupported/unavailable than in the baseline.
 - **missing**: a baseline entry the run did not measure fails the gate too (it was not
   checked); entries the baseline does not know are listed as `new` and pass.
+- **unusable baseline**: an entry without accuracy whose runs failed, timed out or diverged
+  (not unsupported by design) fails: a gate on it would pass anything. `nnbench baseline`
+  refuses to write such entries; this catches hand-edited or older files.
 """
 
 from __future__ import annotations
@@ -39,7 +42,7 @@ class Verdict:
 
     @property
     def failed(self) -> bool:
-        return self.outcome in ("regressed", "status worse", "missing")
+        return self.outcome in ("regressed", "status worse", "missing", "unusable baseline")
 
 
 def tolerance(base: BaselineEntry, current: BaselineEntry) -> float:
@@ -57,6 +60,10 @@ def judge(key: str, base: BaselineEntry | None, current: BaselineEntry | None) -
         return Verdict(key, base, None, None, None, "missing", "not measured by this run")
     if base is None:
         return Verdict(key, None, current, None, None, "new", "no baseline entry")
+    if not base.usable:
+        return Verdict(key, base, current, None, None, "unusable baseline",
+                       f"the baseline entry holds no accuracy (statuses {base.statuses}): "
+                       "regenerate it from a run that learned")
     if _bad_share(current) > _bad_share(base):
         worse = {s: n for s, n in current.statuses.items() if s in WORSE_STATUSES}
         return Verdict(key, base, current, None, None, "status worse",

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -158,8 +157,7 @@ def run_backend_process(backend: str, case_names: list[str], threads: int,
     if reason:
         return {name: {"status": "unavailable", "reason": reason} for name in case_names}
     env = process.child_environment(threads, entry.env)
-    with tempfile.TemporaryDirectory(prefix="nnbench-verify-") as scratch:
-        scratch = Path(scratch)
+    with process.scratch_directory("nnbench-verify-") as scratch:
         try:
             server = ForkServer(f"{__name__}:prepare", {"backend": backend, "cases": case_names},
                                 env, scratch / "server.log")

@@ -16,10 +16,12 @@ from dataclasses import replace
 from fnmatch import fnmatchcase
 from typing import Any
 
+from backends import registry as backend_registry
 from backends.registry import BACKENDS
 from bench.plan.runs import Plan, PlannedRun, run_id
 from bench.plan.suite import NET_FIELDS, Suite, SuiteError
 from bench.spec import NetSpec, Recipe, SpecError, TrainSpec
+from tasks import registry as task_registry
 from tasks.base import DataError
 from tasks.registry import TASKS, get_task
 from tasks.registry import closest as suggest
@@ -53,6 +55,9 @@ def available_backends() -> tuple[str, ...]:
 def plan_suite(suite: Suite) -> Plan:
     """The plan of `suite` (see the module docstring). SuiteError, SpecError or DataError with
     a message that says what is allowed."""
+    registry_errors = [*backend_registry.EXTRA_ERRORS, *task_registry.EXTRA_ERRORS]
+    if registry_errors:
+        raise SuiteError("; ".join(registry_errors))
     notes = []
     tasks, folded = distinct("tasks", suite.tasks)
     notes += folded
@@ -63,8 +68,11 @@ def plan_suite(suite: Suite) -> Plan:
     check_names("task", tasks or (), TASKS, f"suite {suite.name}: ")
     check_names("backend", backends or (), BACKENDS, f"suite {suite.name}: ")
     task_names = tasks or tuple(TASKS)
+    backend_names = backends or available_backends()
     suite = suite.with_overrides(recipes=recipes)
-    runs = plan_runs(suite, task_names, backends or available_backends(), get_task)
+    _check_size(suite, task_names, backend_names)
+    runs = plan_runs(suite, task_names, backend_names, get_task)
+    notes += _unused_patterns(suite)
     for name in task_names:  # bad or missing data is bad input: refuse it before any run
         _check_rows(get_task(name), runs)
     return Plan(tuple(runs), tuple(notes))
@@ -83,6 +91,42 @@ def _check_rows(task, runs: list[PlannedRun]) -> None:
         if rows > available:
             raise SuiteError(f"recipe {recipe} asks for rows={rows}, but task {task.name} "
                              f"has {available} training rows")
+
+
+def _check_size(suite: Suite, task_names, backend_names) -> None:
+    """SuiteError, before a single run is planned, when the plan could exceed max_runs."""
+    own = len(_suite_recipes(suite))
+    recipes = max((len(get_task(t).recipes) + own for t in task_names), default=0)
+    if suite.recipes is not None:
+        recipes = min(recipes, len(suite.recipes))
+    bound = len(task_names) * recipes * len(backend_names) * suite.seeds * suite.repeat
+    if bound > suite.max_runs:
+        raise SuiteError(
+            f"the plan would hold up to {bound:,} runs ({len(task_names)} task(s) x {recipes} "
+            f"recipe(s) x {len(backend_names)} backend(s) x {suite.seeds:,} seed(s) x "
+            f"{suite.repeat} repeat(s)), more than the {suite.max_runs:,} allowed; choose fewer, "
+            "or allow more with --max-runs N (max_runs in a suite file)")
+
+
+def _unused_patterns(suite: Suite) -> list[str]:
+    """Notes for skip and budget patterns that name no run of any task, recipe and backend
+    nnbench knows (a typo: such a pattern has no effect). Patterns that only miss the tasks
+    or backends of this run, narrowed on the command line, say nothing."""
+    combos = [(t, r, b) for t in TASKS for r in (*get_task(t).recipes, *_suite_recipes(suite))
+              for b in BACKENDS]
+    notes = []
+    for key, patterns in (("skip", suite.skip), ("budgets", tuple(suite.budgets))):
+        for pattern in patterns:
+            if not any(_matches(pattern, *combo) for combo in combos):
+                notes.append(f"{key} pattern {pattern!r} matches no task/recipe/backend "
+                             "nnbench knows; it has no effect (a typo?)")
+    return notes
+
+
+def _suite_recipes(suite: Suite) -> tuple[str, ...]:
+    """The names of the recipes a suite defines: its custom ones and its study's points."""
+    points = tuple(suite.scale.by_recipe()) if suite.scale is not None else ()
+    return (*suite.custom, *points)
 
 
 PLAN_ERRORS = (SuiteError, SpecError, DataError)
@@ -144,6 +188,10 @@ def _recipes(suite: Suite, task) -> list[Recipe]:
     points and custom recipes, not the task's own."""
     recipes = dict(task.recipes)
     for name, table in suite.custom.items():
+        if name in recipes:
+            raise SuiteError(f"[recipe.{name}]: {name!r} is a built-in recipe of task "
+                             f"{task.name}; a custom recipe must not replace it: name yours "
+                             f"differently, e.g. [recipe.{name}-mine]")
         recipes[name] = custom_recipe(name, table, task)
     points = suite.scale.points() if suite.scale is not None else []
     for point in points:

@@ -10,7 +10,7 @@ scaling study names the run before it on its axis (`after`, written only when se
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from bench.spec import NetSpec, SpecError, TrainSpec
@@ -119,14 +119,19 @@ class Plan:
     def run_ids(self) -> set[str]:
         return {run.run_id for run in self.runs}
 
-    def difference(self, other: Plan) -> str:
-        """'' when `other` plans the same runs with the same settings, else what differs
-        (runs added, removed, or with other settings; three named per kind)."""
+    def difference(self, other: Plan, ignore: tuple[str, ...] = ()) -> str:
+        """'' when `other` plans the same runs with the same settings (but the fields named in
+        `ignore`), else what differs (runs added, removed, or with other settings; three
+        named per kind)."""
         old = {r.run_id: r for r in self.runs}
         new = {r.run_id: r for r in other.runs}
         parts = []
         added, removed = sorted(set(new) - set(old)), sorted(set(old) - set(new))
-        changed = sorted(i for i in set(old) & set(new) if old[i] != new[i])
+
+        def same(a: PlannedRun, b: PlannedRun) -> bool:
+            return replace(a, **{f: getattr(b, f) for f in ignore}) == b
+
+        changed = sorted(i for i in set(old) & set(new) if not same(old[i], new[i]))
         for label, ids in (("runs added", added), ("runs removed", removed),
                            ("runs with other settings", changed)):
             if ids:

@@ -11,6 +11,8 @@ sizes, and `[scale]`, a scaling study whose points become recipes (`bench.plan.s
 
 from __future__ import annotations
 
+import math
+import re
 import tomllib
 from dataclasses import dataclass, field, fields, replace
 from importlib import resources
@@ -24,7 +26,18 @@ from tasks.registry import closest as suggest
 
 BUILTIN_SUITES = ("quick", "full", "gate", "scale")
 SUITE_KEYS = ("tasks", "backends", "recipes", "seeds", "repeat", "epochs", "timeout", "init",
-              "threads", "jobs", "isolation", "skip", "budgets", "recipe", "scale")
+              "threads", "jobs", "isolation", "max_runs", "skip", "budgets", "recipe",
+              "scale")
+#: the range every count of a suite must lie in (sane bounds: beyond them a value is a typo)
+COUNTS = {"seeds": (1, 100_000), "repeat": (1, 1_000), "epochs": (1, 10_000_000),
+          "threads": (1, 1_024), "jobs": (1, 1_024), "max_runs": (1, 10_000_000)}
+#: the most seconds a run may be given (a week): a timeout or budget is always finite
+MAX_SECONDS = 7 * 24 * 3600.0
+#: runs a plan may hold unless the suite (or --max-runs) allows more
+DEFAULT_MAX_RUNS = 20_000
+#: what a user-chosen name (a custom recipe) may be made of
+NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,47}")
+NAME_RULE = ("1 to 48 letters, digits, '.', '_' or '-', starting with a letter or digit")
 #: how runs get their process: forked from a pre-imported process per backend, or each a
 #: fresh interpreter (bench.execution.runner)
 ISOLATIONS = ("forked", "fresh")
@@ -55,6 +68,8 @@ class Suite:
     #: runs at a time (None: see `parallelism`)
     jobs: int | None = None
     isolation: str = "forked"
+    #: the most runs the plan may hold (a guard against e.g. seeds = 1000000000)
+    max_runs: int = DEFAULT_MAX_RUNS
     skip: tuple[str, ...] = ()
     budgets: dict[str, float] = field(default_factory=dict)
     custom: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -62,31 +77,24 @@ class Suite:
     scale: ScaleSpec | None = None
 
     def __post_init__(self) -> None:
-        _positive_int("seeds", self.seeds)
-        _positive_int("repeat", self.repeat)
-        if self.epochs is not None:
-            _positive_int("epochs", self.epochs)
-        for name in ("threads", "jobs"):
-            if getattr(self, name) is not None:
-                _positive_int(name, getattr(self, name))
+        for name, (low, high) in COUNTS.items():
+            value = getattr(self, name)
+            if value is not None:
+                _count(name, value, low, high)
         if self.isolation not in ISOLATIONS:
             raise SuiteError(f"isolation={self.isolation!r} is not allowed; choose one of: "
                              f"{', '.join(ISOLATIONS)}")
-        if isinstance(self.timeout, bool) or not isinstance(self.timeout, (int, float)) \
-                or self.timeout <= 0:
-            raise SuiteError(f"timeout={self.timeout!r} is not allowed; give seconds > 0")
+        check_seconds("timeout", self.timeout)
         if self.init not in INIT_MODES:
             raise SuiteError(f"init={self.init!r} is not allowed; choose one of: "
                              f"{', '.join(INIT_MODES)}")
+        for pattern in self.skip:
+            check_pattern("skip", pattern, (2, 3))
         for pattern, seconds in self.budgets.items():
-            if not isinstance(pattern, str) or pattern.count("/") != 2:
-                raise SuiteError(f"budgets: {pattern!r} is not a task/recipe/backend pattern "
-                                 "(e.g. \"mnist/*/pybrain\")")
-            if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) \
-                    or not seconds > 0:
-                raise SuiteError(f"budgets: {pattern!r} = {seconds!r} is not allowed; give "
-                                 "seconds > 0")
+            check_pattern("budgets", pattern, (3,))
+            check_seconds(f"budgets: {pattern!r}", seconds)
         for name, table in self.custom.items():
+            check_name("recipe", name)
             unknown = sorted(set(table) - set(CUSTOM_KEYS))
             if unknown:
                 raise SuiteError(f"[recipe.{name}]: unknown key(s) {', '.join(unknown)}; "
@@ -124,9 +132,33 @@ class Suite:
         return threads, jobs or max(1, cores // threads)
 
 
-def _positive_int(name: str, value: Any) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise SuiteError(f"{name}={value!r} is not allowed; it must be an integer >= 1")
+def _count(name: str, value: Any, low: int, high: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise SuiteError(f"{name}={value!r} is not allowed; it must be an integer from {low:,} "
+                         f"to {high:,}")
+
+
+def check_seconds(what: str, value: Any) -> None:
+    """SuiteError unless `value` is a finite number of seconds in (0, MAX_SECONDS]."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) \
+            or not math.isfinite(value) or not 0 < value <= MAX_SECONDS:
+        raise SuiteError(f"{what} = {value!r} is not allowed; give a finite number of seconds "
+                         f"> 0 and at most {MAX_SECONDS:,.0f} (a week)")
+
+
+def check_pattern(key: str, pattern: Any, parts: tuple[int, ...]) -> None:
+    """SuiteError unless `pattern` is a task/recipe[/backend] pattern of an allowed length."""
+    forms = " or ".join({2: "task/recipe", 3: "task/recipe/backend"}[n] for n in parts)
+    if not isinstance(pattern, str) or pattern.count("/") + 1 not in parts \
+            or not all(pattern.split("/")):
+        raise SuiteError(f"{key}: {pattern!r} can never match a run; give a {forms} pattern "
+                         "(* matches any name, e.g. \"mnist/*/pybrain\")")
+
+
+def check_name(kind: str, name: Any) -> None:
+    """SuiteError unless a user-chosen name is one nnbench can show and store literally."""
+    if not isinstance(name, str) or not NAME_PATTERN.fullmatch(name):
+        raise SuiteError(f"{kind} name {name!r} is not allowed; use {NAME_RULE}")
 
 
 def _string_list(key: str, value: Any) -> tuple[str, ...]:
@@ -149,7 +181,8 @@ def suite_from_toml(text: str, name: str) -> Suite:
     for key in ("tasks", "backends", "recipes", "skip"):
         if key in data:
             kwargs[key] = _string_list(key, data[key])
-    for key in ("seeds", "repeat", "epochs", "timeout", "init", "threads", "jobs", "isolation"):
+    for key in ("seeds", "repeat", "epochs", "timeout", "init", "threads", "jobs", "isolation",
+                "max_runs"):
         if key in data:
             kwargs[key] = data[key]
     budgets = data.get("budgets", {})
@@ -175,7 +208,17 @@ def load_suite(name_or_path: str) -> Suite:
         text = resources.files("bench.plan.suites").joinpath(f"{name_or_path}.toml").read_text()
         return suite_from_toml(text, name_or_path)
     path = Path(name_or_path)
+    if path.is_dir():
+        raise SuiteError(f"suite {name_or_path!r} is a directory; give a suite TOML file or a "
+                         f"built-in suite ({', '.join(BUILTIN_SUITES)})")
     if not path.is_file():
         raise SuiteError(f"suite {name_or_path!r} is neither a built-in suite "
                          f"({', '.join(BUILTIN_SUITES)}) nor an existing TOML file")
-    return suite_from_toml(path.read_text(encoding="utf-8"), str(path))
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise SuiteError(f"suite {path} is not UTF-8 text (byte {exc.start}: {exc.reason}); "
+                         "save it as UTF-8") from None
+    except OSError as exc:
+        raise SuiteError(f"suite {path} cannot be read: {exc.strerror or exc}") from None
+    return suite_from_toml(text, str(path))

@@ -7,19 +7,23 @@ from __future__ import annotations
 import zlib
 from collections.abc import Iterable
 
-#: fixed colours (colour-blind friendly Okabe-Ito / tab10 mix) for the known backends
+#: fixed colours for the seven known backends: the Okabe-Ito palette without its yellow (too
+#: pale on white), seven colours that stay apart for the common colour-vision deficiencies
 KNOWN_COLOURS = {
-    "numpy": "#0072B2",    # blue
-    "torch": "#E69F00",    # orange
-    "keras": "#D55E00",    # vermillion
-    "sklearn": "#009E73",  # green
-    "pybrain": "#CC79A7",  # purple-pink
+    "numpy": "#0072B2",        # blue
+    "sklearn": "#009E73",      # bluish green
+    "torch": "#E69F00",        # orange
+    "keras": "#D55E00",        # vermillion
+    "keras-torch": "#56B4E9",  # sky blue
+    "keras-jax": "#000000",    # black
+    "pybrain": "#CC79A7",      # reddish purple
 }
-#: colours for any other backend name, picked by CRC32 of the name
-EXTRA_COLOURS = ("#56B4E9", "#8C564B", "#7F7F7F", "#E7298A", "#17BECF", "#9467BD",
-                 "#1F3A93", "#A50026", "#4D9221", "#000000")
-KNOWN_MARKERS = {"numpy": "o", "torch": "s", "keras": "D", "sklearn": "^", "pybrain": "v"}
-EXTRA_MARKERS = ("P", "X", "h", "<", ">", "*", "p", "d")
+#: colours for any other backend name, picked by CRC32 of the name (none of the known ones)
+EXTRA_COLOURS = ("#8C564B", "#7F7F7F", "#E7298A", "#17BECF", "#9467BD", "#1F3A93", "#A50026",
+                 "#4D9221", "#B8860B", "#5E3C99")
+KNOWN_MARKERS = {"numpy": "o", "sklearn": "^", "torch": "s", "keras": "D", "keras-torch": "P",
+                 "keras-jax": "X", "pybrain": "v"}
+EXTRA_MARKERS = ("h", "<", ">", "*", "p", "d", "H", "8")
 
 
 def backend_colour(name: str) -> str:

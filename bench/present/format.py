@@ -8,11 +8,13 @@ terminal, Markdown or HTML is the renderer's job (names chosen by users are show
 from __future__ import annotations
 
 import math
+import re
 from datetime import datetime
 from typing import Any
 
 from bench.execution.dropout import SKIPPED
 from bench.execution.peak import Peak
+from bench.judge.compare import Change
 from bench.plan.scale import AxisKind
 from bench.results.provenance import Provenance
 from bench.results.scaling import AxisStudy, Crossing, Curve, ScalingStudy, Segment
@@ -44,17 +46,45 @@ def _iqr(iqr: float, median: float) -> str:
     return f"{value:.0f}" if value >= 100 else f"{value:.2g}"
 
 
+#: appended to the training-time cells of a group whose timings cannot be trusted
+UNTRUSTED = " !"
+#: the phases that mark gets: the timed training, whose figures a busy machine distorts most
+MARKED_PHASES = ("fit", "steady_epoch")
+
+
 def time_cell(s: GroupSummary, phase: str) -> str:
     """`phase`'s time: the seed mean ("12.4 ms"), or with timing repeats the median over every
-    ok run and its interquartile range in the median's unit ("12.4 ms (IQR 0.3)")."""
+    ok run and its interquartile range in the median's unit ("12.4 ms (IQR 0.3)"); the
+    training phases end in " !" when the group's timings cannot be trusted (`trust_note`)."""
     if not s.ok:
         return DASH
     stats = s.times.of(phase)
     if s.repeats <= 1:
-        return seconds(stats.mean)
-    if not math.isfinite(stats.median):
+        text = seconds(stats.mean)
+    elif not math.isfinite(stats.median):
         return DASH
-    return f"{seconds(stats.median)} (IQR {_iqr(stats.iqr, stats.median)})"
+    else:
+        text = f"{seconds(stats.median)} (IQR {_iqr(stats.iqr, stats.median)})"
+    return text + UNTRUSTED if phase in MARKED_PHASES and not s.trust.trusted else text
+
+
+#: what to do when timings cannot be trusted
+TRUST_ADVICE = ("close other work and run again (by default every run gets a core of its own: "
+                "one single-threaded run per core), or add --repeat 3 to see the spread")
+
+
+def trust_note(s: GroupSummary) -> str:
+    """Why the group's timings cannot be trusted, and what fixes it; '' when they can."""
+    trust = s.trust
+    if trust.trusted:
+        return ""
+    why = []
+    if trust.busy:
+        why.append(f"{trust.busy_runs}/{trust.runs} runs on a busy machine (load "
+                   f"{trust.max_load:.1f} on {trust.cpus} CPUs)")
+    if trust.spread:
+        why.append(f"steady epochs vary {trust.steady_spread:.0f}x across runs")
+    return f"timings not trustworthy (!): {'; '.join(why)}; {TRUST_ADVICE}"
 
 
 def percent(fraction: float) -> str:
@@ -64,6 +94,45 @@ def percent(fraction: float) -> str:
 
 def accuracy(value: float | None) -> str:
     return DASH if value is None or not math.isfinite(value) else f"{value:.3f}"
+
+
+def accuracy_delta(delta: float) -> str:
+    """A change of accuracy: '+0.012', '-0.250'; '±0' when exactly none ('+0.000' is a change
+    smaller than the last digit)."""
+    if not math.isfinite(delta):
+        return DASH
+    return "±0" if delta == 0 else f"{delta:+.3f}"
+
+
+def ratio(value: float) -> str:
+    """A time ratio: '×0.52', '×2.00', '×35.4', '×135'."""
+    if not math.isfinite(value):
+        return DASH
+    return f"×{value:.2f}" if value < 10 else f"×{value:.1f}" if value < 100 else f"×{value:,.0f}"
+
+
+def relative_gap(value: float) -> str:
+    """How far apart two curves are, relative to one: '0', '3.1e-13', '2.9e-2'."""
+    return "0" if value == 0 else re.sub(r"e([+-])0", r"e\1", f"{value:.1e}")
+
+
+def points_gap(value: float) -> str:
+    """How far apart two accuracy curves are, in percentage points: '0', '0.22 points'."""
+    return "0" if value == 0 else f"{value * 100:.2g} points"
+
+
+def coincide_note(members: tuple[str, ...], loss_gap: float | None = None,
+                  accuracy_gap: float | None = None) -> str:
+    """'numpy = torch = sklearn: one striped line, the curves coincide (largest gap to numpy's
+    mean: loss 3.1e-13 relative, accuracy 0)'; a gap left out is a panel they do not share."""
+    gaps = []
+    if loss_gap is not None:
+        gaps.append(f"loss {relative_gap(loss_gap)} relative")
+    if accuracy_gap is not None:
+        gaps.append(f"accuracy {points_gap(accuracy_gap)}")
+    panel = "" if len(gaps) == 2 else "loss: " if loss_gap is not None else "accuracy: "
+    return (f"{panel}{' = '.join(members)}: one striped line, the curves coincide (largest gap "
+            f"to {members[0]}'s mean: {', '.join(gaps)})")
 
 
 def mean_ci(summary: Summary) -> str:
@@ -157,7 +226,47 @@ def notes(s: GroupSummary) -> str:
         parts.append(f"deviations: {'; '.join(s.deviations)}")
     parts += [_outcome(o, o.status) for o in s.outcomes]
     parts += [_outcome(o, "stopped early") for o in s.early_stops]
+    if s.ok and not s.trust.trusted:
+        parts.append(trust_note(s))
     return "; ".join(parts)
+
+
+def reference_cell(s: GroupSummary | None) -> str:
+    """The overview's cell of the reference backend: its own steady epoch (marked when its
+    timings cannot be trusted) and mean accuracy, '6.70 ms · 0.983'."""
+    if s is None or not s.ok:
+        return s.status_counts(" ×") if s is not None and s.runs else DASH
+    mark = "" if s.trust.trusted else UNTRUSTED
+    return f"{seconds(s.time('steady_epoch'))}{mark} · {accuracy(s.accuracy.mean)}"
+
+
+def relative_cell(change: Change | None) -> str:
+    """The overview's cell of a backend against the reference: steady epoch as a multiple of the
+    reference's (marked when either side's timings cannot be trusted) and the difference of
+    mean accuracy, '×2.29 · +0.002'; the statuses when the backend has no ok run."""
+    if change is None or change.b is None:
+        return DASH
+    if not change.b.ok:
+        return change.b.status_counts(" ×")
+    if change.a is None or not change.a.ok:
+        return DASH
+    mark = "" if change.trusted else UNTRUSTED
+    return f"{ratio(change.steady_ratio)}{mark} · {accuracy_delta(change.delta)}"
+
+
+def plot_note(summaries: list[GroupSummary], plotted_tasks: list[str]) -> str:
+    """Why a task x recipe has no plots of its own ('' when it has): only one backend ran it
+    ok (its learning curves share a figure with the other tasks of that recipe, listed in
+    `plotted_tasks`), or none did."""
+    ok = [s.backend for s in summaries if s.ok]
+    if len(ok) > 1:
+        return ""
+    if not ok:
+        return "No plots: no backend finished an ok run (the table says why)."
+    tasks = ", ".join(dict.fromkeys(plotted_tasks))
+    return (f"Only {ok[0]} finished an ok run, so there is nothing to compare in a plot: its "
+            f"accuracy and times are in the table, and one figure holds the learning curves of "
+            f"every {summaries[0].recipe} task only {ok[0]} ran ok ({tasks}).")
 
 
 def spec_line(net: dict[str, Any], train: dict[str, Any]) -> str:

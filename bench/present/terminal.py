@@ -50,6 +50,8 @@ def summary_table(summaries: list[GroupSummary], title: str = "nnbench") -> Tabl
         runs = fmt.runs_cell(s)
         if not s.all_ok and s.errors:
             runs = f"{runs} — {'; '.join(s.errors)}"[:RUNS_CELL_CHARS]
+        if s.ok and not s.trust.trusted:
+            runs = f"{runs} — {fmt.trust_note(s)}"
         table.add_row(literal("" if same else s.task), literal("" if same else s.recipe),
                       literal(s.backend), fmt.accuracy_cell(s), fmt.worst_best(s),
                       fmt.train_accuracy(s), fmt.time_cell(s, "fit"),
@@ -81,7 +83,7 @@ def _delta_cell(change: Change) -> Text:
         if change.flagged:
             return literal("lost", "red") if change.worse else literal("regained", "green")
         return literal(fmt.DASH)
-    text = f"{change.delta:+.3f}"
+    text = fmt.accuracy_delta(change.delta)
     if change.flagged is None:
         return literal(text + " ?")
     if change.flagged:
@@ -89,11 +91,11 @@ def _delta_cell(change: Change) -> Text:
     return literal(text)
 
 
-def _ratio_cell(ratio: float) -> Text:
+def _ratio_cell(ratio: float, trusted: bool = True) -> Text:
     if not math.isfinite(ratio):
         return literal(fmt.DASH)
     style = "red" if ratio > SLOWER else "green" if ratio < FASTER else ""
-    return literal(f"×{ratio:.2f}", style)
+    return literal(fmt.ratio(ratio) + ("" if trusted else fmt.UNTRUSTED), style)
 
 
 def compare_table(changes: list[Change], title: str) -> Table:
@@ -110,7 +112,11 @@ def compare_table(changes: list[Change], title: str) -> Table:
                       literal(c.backend), fmt.accuracy_cell(c.a) if c.a else fmt.DASH,
                       fmt.accuracy_cell(c.b) if c.b else fmt.DASH, _delta_cell(c),
                       f"{c.spread:.3f}" if math.isfinite(c.spread) else fmt.DASH,
-                      _ratio_cell(c.steady_ratio), _ratio_cell(c.fit_ratio), literal(c.note))
+                      _ratio_cell(c.steady_ratio, c.trusted),
+                      _ratio_cell(c.fit_ratio, c.trusted),
+                      literal("; ".join(filter(None, [c.note, *(
+                          f"{side}: {fmt.trust_note(s)}" for side, s in (("A", c.a), ("B", c.b))
+                          if s is not None and s.ok and not s.trust.trusted)]))))
         previous = (c.task, c.recipe)
     return table
 

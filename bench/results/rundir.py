@@ -13,6 +13,10 @@ everything else it found, said rather than silently counted:
 - a line that is no record (torn, another schema, broken fields) is listed in `bad_lines`;
 - a planned run without a record is listed in `missing`.
 
+A *compact* run directory holds runs.jsonl.gz instead of runs.jsonl (the committed reference
+run, `results/reference/`, written by `write_compact`): it is read like any other and never
+appended to or resumed.
+
 The file names and their layout are DESIGN.md's contract; nothing else in nnbench spells them.
 """
 
@@ -20,11 +24,12 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import gzip
 import json
 import os
 import socket
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -34,6 +39,8 @@ from bench.execution.records import Line, Record, append_line, cut_torn_tail, re
 from bench.plan.runs import Plan, PlanError, PlannedRun
 
 RUNS_FILE = "runs.jsonl"
+#: the records of a compact (read-only) run directory
+COMPACT_RUNS_FILE = "runs.jsonl.gz"
 PLAN_FILE = "plan.json"
 SUMMARY_FILE = "summary.csv"
 REPORT_MD = "report.md"
@@ -42,6 +49,9 @@ PLOTS_DIR = "plots"
 LOCK_FILE = ".nnbench.lock"
 #: where `nnbench run` puts a run without --out
 DEFAULT_ROOT = Path("results/runs")
+#: the committed reference run (compact), inside the repository's results/
+REFERENCE_DIR = "reference"
+DEFAULT_REFERENCE = Path("results") / REFERENCE_DIR
 
 
 class RunDirError(Exception):
@@ -110,6 +120,7 @@ class Contents:
     duplicates: list[Duplicate] = field(default_factory=list)
     foreign: list[Foreign] = field(default_factory=list)
     missing: list[PlannedRun] = field(default_factory=list)
+    runs_name: str = RUNS_FILE      # the file the records came from
 
     @property
     def peak(self) -> Peak | None:
@@ -143,6 +154,20 @@ class RunDir:
     @property
     def runs_file(self) -> Path:
         return self.path / RUNS_FILE
+
+    @property
+    def compact_runs_file(self) -> Path:
+        return self.path / COMPACT_RUNS_FILE
+
+    @property
+    def compact(self) -> bool:
+        """Does the directory hold compact records only (read-only)?"""
+        return self.compact_runs_file.is_file() and not self.runs_file.exists()
+
+    @property
+    def records_file(self) -> Path:
+        """The file the records are read from: runs.jsonl, or runs.jsonl.gz when compact."""
+        return self.compact_runs_file if self.compact else self.runs_file
 
     @property
     def plan_file(self) -> Path:
@@ -209,10 +234,27 @@ class RunDir:
         path = Path(path)
         if not path.is_dir():
             raise RunDirError(f"{path} is not a directory")
-        if not (path / RUNS_FILE).is_file() and not (path / PLAN_FILE).is_file():
+        if not any((path / name).is_file() for name in (RUNS_FILE, COMPACT_RUNS_FILE,
+                                                        PLAN_FILE)):
             raise RunDirError(f"{path} has no {RUNS_FILE}: not an nnbench run directory "
                               "(give the --out directory of `nnbench run`)")
         return cls(path)
+
+    @classmethod
+    def open_run_or_reference(cls, path: Path) -> RunDir:
+        """`open`, except that a directory holding a reference run in reference/ (the
+        repository's results/) opens that; RunDirError says what to do when there is none."""
+        path = Path(path)
+        try:
+            return cls.open(path)
+        except RunDirError as exc:
+            if path.is_dir() and (path / REFERENCE_DIR).is_dir():
+                return cls.open(path / REFERENCE_DIR)
+            if path.is_dir() and path.resolve().name == DEFAULT_REFERENCE.parent.name:
+                raise RunDirError(
+                    f"{exc}; it holds no committed reference run ({path / REFERENCE_DIR}/) "
+                    "either: write one from a run with `nnbench reference RUN_DIR`") from None
+            raise
 
     # --- the one writer ---------------------------------------------------------------------
 
@@ -275,13 +317,42 @@ class RunDir:
         except OSError as exc:
             raise RunDirError(f"cannot write {self.plan_file}: {exc.strerror or exc}") from None
 
+    def _writable(self) -> None:
+        if self.compact:
+            raise RunDirError(f"{self.path} is a compact run directory ({COMPACT_RUNS_FILE}, "
+                              "a reference): it is read, never run into; use a new --out")
+
     def append(self, record: Record) -> None:
         """Add one record to runs.jsonl (fsynced: it survives a crash of this process)."""
+        self._writable()
         try:
             append_line(self.runs_file, record.to_json())
         except OSError as exc:
             raise RunDirError(f"cannot append to {self.runs_file}: {exc.strerror or exc}; the "
                               "records written so far are intact") from None
+
+    def write_compact(self, plan: StoredPlan | None, records: list[Record]) -> int:
+        """Make this a compact run directory: plan.json and the records as runs.jsonl.gz,
+        byte-identical for the same records (no time stamp in the gzip header). The bytes of
+        runs.jsonl.gz; RunDirError when the directory holds a runs.jsonl of its own."""
+        if self.runs_file.exists():
+            raise RunDirError(f"{self.path} holds a {RUNS_FILE} of its own; write the compact "
+                              "form into a new or a compact directory")
+        if plan is not None:
+            self.write_plan(plan)
+        text = "".join(record.to_json() + "\n" for record in records).encode("utf-8")
+        tmp = self.compact_runs_file.with_name(COMPACT_RUNS_FILE + ".tmp")
+        try:
+            with open(tmp, "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", mtime=0,
+                                                       filename="") as fh:
+                fh.write(text)
+            os.replace(tmp, self.compact_runs_file)
+        except OSError as exc:
+            raise RunDirError(f"cannot write {self.compact_runs_file}: "
+                              f"{exc.strerror or exc}") from None
+        finally:
+            tmp.unlink(missing_ok=True)
+        return self.compact_runs_file.stat().st_size
 
     def repair_torn_tail(self) -> int:
         """Move a half-written last line of runs.jsonl to runs.jsonl.torn; bytes moved."""
@@ -304,10 +375,10 @@ class RunDir:
             plan, plan_problem = self.read_plan(), ""
         except RunDirError as exc:
             plan, plan_problem = None, str(exc)
-        contents = Contents(self.path, [], plan, plan_problem)
+        contents = Contents(self.path, [], plan, plan_problem, runs_name=self.records_file.name)
         planned = {run.run_id: run for run in plan.plan.runs} if plan else None
         by_id: dict[str, list[Line]] = {}
-        for line in read_lines(self.runs_file):
+        for line in read_lines(self.records_file):
             record = line.record
             if record is None:
                 contents.bad_lines.append(line)
@@ -332,23 +403,39 @@ class RunDir:
             contents.missing = [run for run in plan.plan.runs if run.run_id not in done]
         return contents
 
-    def resume(self, plan: Plan) -> tuple[list[PlannedRun], list[str]]:
-        """The runs of `plan` that this directory has no record of, and notes on what was
-        repaired. RunDirError when the directory was planned differently."""
+    def resume(self, plan: Plan, retry: tuple[str, ...] = ()
+               ) -> tuple[list[PlannedRun], list[str]]:
+        """The runs of `plan` that this directory has no record of, or whose record's status
+        is in `retry`, and notes on what was repaired or changed. RunDirError when the
+        directory was planned differently (other runs, or other settings than their
+        timeouts: a new timeout is taken, and plan.json updated, so that a run stopped too
+        early can be given longer)."""
+        self._writable()
         stored = self.read_plan()
         if stored is None:
             raise RunDirError(f"{self.path} is not a resumable nnbench run (no {PLAN_FILE})")
-        difference = stored.plan.difference(plan)
+        difference = stored.plan.difference(plan, ignore=("timeout",))
         if difference:
             raise RunDirError(f"cannot resume {self.path}: its suite differs from this one "
                               f"({difference}). Repeat the original command with --resume, "
                               "or use a new --out.")
         notes = []
+        changed = stored.plan.difference(plan)
+        if changed:
+            self.write_plan(replace(stored, plan=plan, suite={**stored.suite,
+                                                              "timeout": plan.runs[0].timeout}))
+            notes.append(f"timeouts changed ({changed}); plan.json now holds the new ones")
         if self.repair_torn_tail():
             notes.append(f"removed a half-written last line from {self.runs_file} (kept in "
                          f"{RUNS_FILE}.torn); that run will be repeated")
-        done = {record.run_id for record in self.read().records}
-        return [run for run in plan.runs if run.run_id not in done], notes
+        status = {record.run_id: record.status for record in self.read().records}
+        again = [run for run in plan.runs if status.get(run.run_id) in retry]
+        if again:
+            notes.append(f"re-running {len(again)} run(s) recorded as "
+                         f"{' or '.join(sorted({status[r.run_id] for r in again}))}; their "
+                         "new records replace the old ones in every statistic (both stay in "
+                         f"{RUNS_FILE})")
+        return [run for run in plan.runs if run.run_id not in status or run in again], notes
 
 
 def _mismatch(record: Record, run: PlannedRun) -> str:

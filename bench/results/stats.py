@@ -32,4 +32,7 @@ def summarize(values) -> Summary:
         return Summary(1, mean, 0.0, float("nan"), mean, mean)
     std = float(arr.std(ddof=1))
     half = float(stats.t.ppf(0.975, df=n - 1) * std / math.sqrt(n))
-    return Summary(n, mean, std, half, float(arr.min()), float(arr.max()))
+    low, high = float(arr.min()), float(arr.max())
+    # the rounded mean of equal values can fall an ulp outside them (3 x 2000/2100: one below),
+    # and a plot's error bar mean - low must not be negative
+    return Summary(n, min(max(mean, low), high), std, half, low, high)

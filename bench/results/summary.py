@@ -126,6 +126,50 @@ class Band:
                    tuple(np.nanmax(table, axis=0).tolist()), len(series))
 
 
+#: a run's timings are suspect when the machine's 1-minute load average around it exceeded
+#: the CPUs it could use by more than this (other work competed for the cores)
+BUSY_MARGIN = 0.5
+#: a group's timings are suspect when its slowest steady epoch is this many times its fastest
+SPREAD_LIMIT = 3.0
+
+
+@dataclass(frozen=True)
+class TimingTrust:
+    """Whether a group's timings can be trusted: how many of its ok runs ran on a busy machine
+    (and the highest load seen against the CPUs), and the spread of its steady epochs."""
+
+    runs: int = 0
+    busy_runs: int = 0
+    max_load: float = NAN
+    cpus: int | None = None
+    steady_spread: float = NAN     # slowest / fastest steady epoch over the ok runs
+
+    @property
+    def busy(self) -> bool:
+        return self.busy_runs > 0
+
+    @property
+    def spread(self) -> bool:
+        return math.isfinite(self.steady_spread) and self.steady_spread > SPREAD_LIMIT
+
+    @property
+    def trusted(self) -> bool:
+        return not (self.busy or self.spread)
+
+    @classmethod
+    def of(cls, ok_runs: list[Record], steady: TimeStats) -> TimingTrust:
+        busy, loads, cpus = 0, [], None
+        for r in ok_runs:
+            seen = [v[0] for v in (r.env.get("load_before"), r.env.get("load_after"))
+                    if isinstance(v, list) and v]
+            cpus = r.env.get("cpus") or cpus
+            if seen and r.env.get("cpus"):
+                loads.append(max(seen))
+                busy += max(seen) > r.env["cpus"] + BUSY_MARGIN
+        spread = steady.high / steady.low if steady.n > 1 and steady.low > 0 else NAN
+        return cls(len(ok_runs), busy, max(loads, default=NAN), cpus, spread)
+
+
 @dataclass(frozen=True)
 class GroupSummary:
     """The statistics of one task x recipe x backend (see the module docstring)."""
@@ -164,6 +208,7 @@ class GroupSummary:
     train: dict[str, Any] = field(default_factory=dict)
     env: dict[str, Any] = field(default_factory=dict)   # of the first ok record (or any)
     measured_at: str | None = None                       # the latest started_at
+    trust: TimingTrust = TimingTrust()
 
     @property
     def key(self) -> tuple[str, str, str]:
@@ -343,7 +388,7 @@ def summarize_group(key: tuple[str, str, str], group: list[Record], missing: int
         task_metrics=_task_metrics(ok), loss_curve=loss_curve, accuracy_curve=accuracy_curve,
         net=getattr(first, "net", {}), train=getattr(first, "train", {}),
         env=getattr(first, "env", {}), measured_at=max(r.started_at or "" for r in group)
-        if group else None)
+        if group else None, trust=TimingTrust.of(ok_runs, times.steady_epoch))
 
 
 def target_accuracy(task: str) -> float | None:

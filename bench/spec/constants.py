@@ -14,6 +14,9 @@ ADAM_EPSILON = 1e-8
 LEAKY_RELU_SLOPE = 0.01
 #: alpha of elu: alpha * (exp(z) - 1) for z < 0
 ELU_ALPHA = 1.0
+#: the step of the course's forward-difference gradient estimate, (cost(w + eps) - cost(w)) / eps:
+#: TrainSpec.fd_epsilon's default (optimizer="finite-difference")
+FD_EPSILON = 1e-4
 #: the course's threshold unit fires (outputs 1) when the weighted sum reaches this value
 STEP_THRESHOLD = 1.0
 #: every this many steps, optimizer state below tiny / eps of the dtype is set to zero (it would

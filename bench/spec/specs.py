@@ -16,6 +16,10 @@ Conventions every backend must follow (they are what "the same network" means):
   gradient gains l2 * W (PyTorch's `weight_decay` on weights).
 - `momentum` is classical momentum: v = momentum * v - lr * g; w += v.
 - `adam` is Kingma & Ba with beta1 0.9, beta2 0.999, eps 1e-8 added to sqrt(v_hat).
+- `finite-difference` is plain gradient descent, w -= lr * g, on the course's estimate of the
+  gradient of the batch's objective (the mean loss plus the l2 penalty, as above) by forward
+  differences: g_i = (cost(w + eps e_i) - cost(w)) / eps for every parameter i in turn, with
+  eps = `fd_epsilon`. One forward pass per parameter: a teaching optimizer, not a fast one.
 - Biases start at zero under every init scheme.
 """
 
@@ -26,11 +30,13 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
+from bench.spec.constants import FD_EPSILON
+
 HIDDEN_ACTIVATIONS = ("step", "sigmoid", "tanh", "relu", "leaky_relu", "elu", "linear")
 OUTPUT_ACTIVATIONS = ("softmax", "sigmoid", "linear", "step")
 LOSSES = ("mse", "binary_crossentropy", "categorical_crossentropy")
 INITS = ("glorot_uniform", "he_normal", "normal_scaled", "zeros")
-OPTIMIZERS = ("sgd", "momentum", "adam", "perceptron")
+OPTIMIZERS = ("sgd", "momentum", "adam", "perceptron", "finite-difference")
 DTYPES = ("float32", "float64")
 
 #: Which output activations each loss accepts (the pairs whose gradient means something).
@@ -152,9 +158,11 @@ class TrainSpec(_SpecDict):
     """How to train: optimizer and its hyper-parameters, batching, epochs, seed and dtype.
 
     `batch_size`: 1 = online, None = full batch, k = mini-batch. `time_budget` (seconds): stop
-    after the epoch that crosses it. `rows`: train on the first `rows` rows of the task's
-    training split (None: all of them). Both are carried out by the harness, not the backends:
-    the monitor stops the run, and a backend only ever sees the rows it trains on.
+    after the epoch that crosses it. `fd_epsilon`: the step of optimizer="finite-difference"'s
+    forward differences (plans and records written before it existed read with the default).
+    `rows`: train on the first `rows` rows of the task's training split (None: all of them).
+    `time_budget` and `rows` are carried out by the harness, not the backends: the monitor
+    stops the run, and a backend only ever sees the rows it trains on.
     """
 
     optimizer: str = "sgd"
@@ -167,6 +175,7 @@ class TrainSpec(_SpecDict):
     seed: int = 0
     dtype: str = "float32"
     time_budget: float | None = None
+    fd_epsilon: float = FD_EPSILON
     rows: int | None = None
 
     def __post_init__(self) -> None:
@@ -201,6 +210,15 @@ class TrainSpec(_SpecDict):
         ):
             raise SpecError(
                 f"time_budget={self.time_budget!r} is not allowed; give seconds > 0 or None"
+            )
+        if not _is_number(self.fd_epsilon) or self.fd_epsilon <= 0:
+            raise SpecError(f"fd_epsilon={self.fd_epsilon!r} is not allowed; it must be a "
+                            "finite number > 0")
+        if self.fd_epsilon != FD_EPSILON and self.optimizer != "finite-difference":
+            raise SpecError(
+                f"fd_epsilon={self.fd_epsilon!r} with optimizer={self.optimizer!r} is not "
+                "allowed; fd_epsilon is the step of optimizer='finite-difference' (and only "
+                f"of it): leave it at {FD_EPSILON:g}"
             )
         if self.rows is not None and (not _is_int(self.rows) or self.rows < 1):
             raise SpecError(f"rows={self.rows!r} is not allowed; give an integer >= 1 (the "

@@ -124,13 +124,17 @@ def test_on_epoch_stops_training(Model):
     assert seen == [0, 1, 2] and model.epochs_run == 3
 
 
-def test_the_perceptron_rule_is_refused_with_a_reason_or_followed(Model):
-    recipe = get_task("and").recipes["perceptron"]
+@pytest.mark.parametrize("task, rule", [("and", "perceptron"), ("xor", "finite-difference")])
+def test_the_numpy_references_own_rules_are_refused_with_a_reason(Model, task, rule):
+    """The perceptron rule and gradient descent on finite-difference estimates are the NumPy
+    reference's: every adapter says why it has neither, the same as its capabilities module
+    (which the harness asks without importing the framework), and refuses to fit."""
+    recipe = get_task(task).recipes[rule]
     reason = Model.supports(recipe.net, recipe.train)
-    if reason is not None:
-        assert "perceptron" in reason
-        with pytest.raises(ValueError, match="cannot train"):
-            Model(recipe.net, recipe.train).fit(*verify.CASES["xor"].data())
+    assert reason is not None and rule in reason
+    assert reason == get_entry(Model.name).unsupported_reason(recipe.net, recipe.train)
+    with pytest.raises(ValueError, match="cannot train"):
+        Model(recipe.net, recipe.train).fit(*verify.CASES["xor"].data())
 
 
 @pytest.mark.parametrize("X, message", [

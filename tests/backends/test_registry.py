@@ -1,3 +1,5 @@
+import json
+import subprocess
 import sys
 
 import pytest
@@ -24,3 +26,27 @@ def test_listing_does_not_import_frameworks():
 def test_unknown_backend_lists_the_valid_names():
     with pytest.raises(UnknownBackendError, match="available: numpy"):
         get_entry("tensorflow")
+
+
+def test_only_numpy_trains_by_finite_differences_and_the_others_say_so_without_an_import():
+    """The harness asks every backend's capabilities module in its own process: the answer
+    for the finite-difference recipe must come without importing any framework."""
+    script = """if True:
+        import json, sys
+        from backends.registry import BACKENDS
+        from tasks.registry import get_task
+        recipe = get_task("xor").recipes["finite-difference"]
+        reasons = {name: entry.unsupported_reason(recipe.net, recipe.train)
+                   for name, entry in BACKENDS.items()}
+        heavy = {"torch", "tensorflow", "keras", "jax", "sklearn", "pybrain3"} & set(sys.modules)
+        print(json.dumps({"reasons": reasons, "imported": sorted(heavy)}))
+    """
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                         check=True)
+    answer = json.loads(out.stdout)
+    assert answer["imported"] == []
+    reasons = answer["reasons"]
+    assert reasons.pop("numpy") is None
+    assert set(reasons) >= {"sklearn", "torch", "keras", "keras-torch", "keras-jax", "pybrain"}
+    for name, reason in reasons.items():
+        assert "finite-difference" in reason and "NumPy reference" in reason, name

@@ -22,8 +22,9 @@ def real_run(tmp_path_factory) -> Path:
     """A real `nnbench run` directory (records, plan, summary and report written by `run`)."""
     if "real" not in _CACHE:
         out = tmp_path_factory.mktemp("real") / "run"
-        result = nnbench("run", "--tasks", "xor", "--backends", "numpy", "--seeds", "2",
-                         "--threads", "1", "--out", str(out))
+        result = nnbench("run", "--tasks", "xor", "--recipe", "perceptron,course,modern",
+                         "--backends", "numpy", "--seeds", "2", "--threads", "1", "--out",
+                         str(out))
         assert result.returncode == 0, result.stderr
         _CACHE["real"] = out
         _CACHE["real_stdout"] = result.stdout
@@ -46,6 +47,23 @@ def write_run(out: Path, records: list[dict], plan: dict | None) -> Path:
     if plan is not None:
         (out / "plan.json").write_text(json.dumps(plan))
     return out
+
+
+#: the load a quiet 2-core machine shows: the real run's own load (whatever the machine was
+#: doing while the tests ran) is replaced, so that no table is marked as untrustworthy by chance
+QUIET = {"cpus": 2, "load_before": [0.5, 0.5, 0.5], "load_after": [0.6, 0.5, 0.5]}
+
+
+def quiet(records: list[dict]) -> list[dict]:
+    """The records with a quiet machine's load and, per task x recipe, the first seed's
+    steady epoch (a loaded test machine can spread them beyond the trust limit)."""
+    first: dict[tuple, float] = {}
+    for record in records:
+        record["env"].update(QUIET)
+        key = (record["task"], record["recipe"])
+        steady = record["timing"]["steady_epoch_seconds"]
+        record["timing"]["steady_epoch_seconds"] = first.setdefault(key, steady)
+    return records
 
 
 def as_planned(run: dict, **changes) -> dict:
@@ -85,7 +103,7 @@ def several_backends(real: Path, out: Path) -> Path:
     the perceptron recipe, a deviation elsewhere) + zzfw (an unknown name: seed 1 failed on
     every recipe, seed 0 timed out on xor/course) + a record of the unknown task 'mystery'
     + one planned jax run without a record."""
-    numpy = read_jsonl(real / "runs.jsonl")
+    numpy = quiet(read_jsonl(real / "runs.jsonl"))
     records = list(numpy)
     for r in numpy:
         torch = as_backend(r, "torch", 3.0)

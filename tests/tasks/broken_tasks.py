@@ -29,3 +29,14 @@ INF_DATA = _task("inf-data", np.where(X == 1, np.inf, X), Y)
 LABELS_OUT_OF_RANGE = _task("labels-out-of-range", X, np.array([0, 1, 2, 0]))
 LABELS_WRONG_SHAPE = _task("labels-wrong-shape", X, Y.reshape(2, 2))
 LABELS_NOT_INTEGER = _task("labels-not-integer", X, Y.astype(float) + 0.5)
+
+
+
+def _crash(seed: int) -> Split:
+    raise RuntimeError("a bug in this task's loader")
+
+
+#: a task whose loader has a bug (not a DataError): the CLI's internal-error path
+CRASHING = Task(name="crashing", description="broken on purpose: its loader raises",
+                classes=("0", "1"), n_features=2, protocol="resubstitution", recipes=RECIPES,
+                load=_crash)

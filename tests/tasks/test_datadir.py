@@ -187,7 +187,7 @@ def test_download_with_wrong_checksum_saves_nothing_and_says_what_to_do(tmp_path
 
 def test_interrupted_download_leaves_no_partial_file(tmp_path, file_server):
     file_server.routes["/m/part.bin"] = Truncated(CONTENT[:100], declared=len(CONTENT))
-    with pytest.raises(DataError, match=r"could not download toy/part.bin .*/m/part.bin"):
+    with pytest.raises(DataError, match=r"could not download toy/part.bin: .*/m/part.bin"):
         require(data_set(), "part.bin", root=tmp_path, mirrors=[file_server.url + "/m/"],
                 allow_download=True)
     assert not (tmp_path / "toy" / "part.bin").exists()
@@ -204,7 +204,7 @@ def test_every_mirror_failing_lists_each_reason_and_the_source(tmp_path, file_se
 
 
 def test_no_mirror_at_all_explains_where_to_put_the_file(tmp_path):
-    with pytest.raises(DataError, match="no download mirror is known .* place it at"):
+    with pytest.raises(DataError, match="(?s)no download mirror is known .* place a copy"):
         require(data_set(), "part.bin", root=tmp_path, mirrors=[], allow_download=True)
 
 
@@ -214,6 +214,26 @@ def test_unreachable_server_is_a_data_error(tmp_path, file_server):
     with pytest.raises(DataError, match="could not download"):
         require(data_set(), "part.bin", root=tmp_path, mirrors=[url + "/m/"],
                 allow_download=True)
+
+
+def test_a_failed_download_says_what_failed_and_what_to_do_in_two_lines_and_leaves_no_folder(
+        tmp_path, file_server):
+    url = file_server.url
+    file_server.close()
+    root = tmp_path / "cache"
+    with pytest.raises(DataError) as info:
+        require(data_set(), "part.bin", root=root, mirrors=[url + "/m/"], allow_download=True)
+    what, todo = str(info.value).split("\n")
+    assert what.startswith("could not download toy/part.bin: ") and len(what) < 300
+    assert "Check the network and run `nnbench fetch toy` again" in todo
+    assert not root.exists()  # the folders the download made are gone again
+
+
+def test_a_directory_where_the_data_file_should_be_is_a_data_error(tmp_path):
+    (tmp_path / "toy" / "part.bin").mkdir(parents=True)
+    with pytest.raises(DataError, match="is a directory, where the data file part.bin of toy "
+                                        "should be: remove it and run `nnbench fetch toy`"):
+        require(data_set(), "part.bin", root=tmp_path, allow_download=False)
 
 
 def test_loading_present_data_does_not_import_pooch(tmp_path):

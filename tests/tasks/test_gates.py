@@ -45,6 +45,18 @@ def test_course_recipe_is_the_course_network():
 
 def test_every_gate_offers_the_three_recipes_in_order():
     for task in (AND, OR, XOR):
-        assert list(task.recipes) == ["perceptron", "course", "modern"]
+        assert list(task.recipes)[:3] == ["perceptron", "course", "modern"]
         assert all(recipe.description for recipe in task.recipes.values())
-    assert AND.recipes == XOR.recipes and AND.recipes is not XOR.recipes
+    assert AND.recipes == OR.recipes and AND.recipes is not OR.recipes
+    assert list(XOR.recipes) == ["perceptron", "course", "modern", "finite-difference"]
+    assert {k: XOR.recipes[k] for k in AND.recipes} == AND.recipes
+
+
+def test_finite_difference_recipe_is_the_lecture_on_estimated_gradients():
+    recipe = XOR.recipes["finite-difference"]
+    net, train = recipe.net, recipe.train
+    assert (net.layers, net.activation, net.output, net.loss, net.bias, net.n_params) == (
+        (2, 3, 1), "sigmoid", "sigmoid", "mse", True, 13)
+    # the lecture's cost (MSE summed over the one output, / rows) is nnbench's mse: lr as is
+    assert (train.optimizer, train.fd_epsilon, train.lr, train.batch_size, train.epochs) == (
+        "finite-difference", 1e-4, 0.01, None, 1000)

@@ -15,9 +15,17 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+from bench.judge.compare import REFERENCE, overview
 from bench.present import format as fmt
+from bench.present.report.overview import (
+    OVERVIEW_PNG,
+    overview_table,
+    overview_text,
+    overview_title,
+)
+from bench.present.report.table import Table
 from bench.results.provenance import provenance
-from bench.results.rundir import PLAN_FILE, RUNS_FILE, Contents
+from bench.results.rundir import PLAN_FILE, Contents
 from bench.results.scaling import TIE, TOP_POINTS, ScalingStudy, scaling_study
 from bench.results.summary import GroupSummary, summarize_contents
 
@@ -25,7 +33,10 @@ from bench.results.summary import GroupSummary, summarize_contents
 MD_NOTE_CHARS = 240
 PLOT_TITLES = {"curves": "learning curves (training loss, validation accuracy)",
                "accuracy_vs_time": "accuracy vs fit time",
-               "epoch_time": "steady-epoch time"}
+               "epoch_time": "steady-epoch time",
+               "shared_curves": "learning curves (one figure for every task of this recipe "
+                                "that only one backend ran ok)"}
+OVERVIEW_TITLE = f"steady-epoch time and accuracy of every backend against {REFERENCE} (heat maps)"
 SCALING_PLOT_TITLES = {"time": "time and share of the matmul peak against the axis",
                        "rss": "peak RSS against the width"}
 #: column names of task-specific metrics (others show under their metric name), in this
@@ -75,15 +86,6 @@ SCALING_GUIDE_MD = (
 
 
 @dataclass
-class Table:
-    """A table of text cells; `ok` marks, per row, whether every planned run finished ok."""
-
-    columns: list[str]
-    rows: list[list[str]]
-    ok: list[bool] | None = None
-
-
-@dataclass
 class Group:
     """One task x recipe section."""
 
@@ -94,6 +96,7 @@ class Group:
     table: Table
     summaries: list[GroupSummary]
     plots: dict[str, Path] = field(default_factory=dict)
+    plot_note: str = ""   # why the group has fewer plots than usual, or none
 
 
 @dataclass
@@ -124,6 +127,10 @@ class Report:
     provenance: list[tuple[str, str]]
     warnings: list[str]
     written_at: str
+    overview: Table | None = None        # every backend against NumPy (None: nothing to compare)
+    overview_title: str = ""
+    overview_text: str = ""
+    overview_plot: Path | None = None
     #: the scaling study's section; None for a run directory without one
     scaling: ScalingSection | None = None
 
@@ -187,7 +194,7 @@ def warnings_of(contents: Contents, summaries: list[GroupSummary]) -> list[str]:
     if contents.plan_problem:
         out.append(f"{contents.plan_problem}; every record is reported")
     if contents.bad_lines:
-        out.append(f"{RUNS_FILE}: skipped unreadable line(s) "
+        out.append(f"{contents.runs_name}: skipped unreadable line(s) "
                    f"{', '.join(str(line.number) for line in contents.bad_lines)} "
                    f"({'; '.join(dict.fromkeys(line.problem for line in contents.bad_lines))})")
     if contents.duplicates:
@@ -199,7 +206,7 @@ def warnings_of(contents: Contents, summaries: list[GroupSummary]) -> list[str]:
     if contents.foreign:
         ids = ", ".join(f"{f.run_id} (line {f.line})" for f in contents.foreign[:3])
         more = f" and {len(contents.foreign) - 3} more" if len(contents.foreign) > 3 else ""
-        out.append(f"{fmt.plural(len(contents.foreign), 'record')} of {RUNS_FILE} "
+        out.append(f"{fmt.plural(len(contents.foreign), 'record')} of {contents.runs_name} "
                    f"{'is' if len(contents.foreign) == 1 else 'are'} not in {PLAN_FILE} and "
                    f"not counted: {ids}{more}")
     if contents.missing:
@@ -207,6 +214,12 @@ def warnings_of(contents: Contents, summaries: list[GroupSummary]) -> list[str]:
         out.append(f"{fmt.plural(n, 'planned run')} of {PLAN_FILE} "
                    f"{'has' if n == 1 else 'have'} no record (interrupted? "
                    "finish with `nnbench run ... --resume --out DIR`)")
+    untrusted = [s for s in summaries if s.ok and not s.trust.trusted]
+    if untrusted:
+        out.append(f"{fmt.plural(len(untrusted), 'row')} have timings that cannot be trusted "
+                   f"(marked !, the reason in its notes): "
+                   f"{', '.join('/'.join(s.key) for s in untrusted[:4])}"
+                   f"{' and more' if len(untrusted) > 4 else ''}; {fmt.TRUST_ADVICE}")
     not_ok = Counter()
     for s in summaries:
         not_ok.update({status: n for status, n in s.statuses.items() if status != "ok"})
@@ -241,11 +254,19 @@ def build_report(contents: Contents, plots_dir: Path | None = None) -> Report:
     summaries = summarize_contents(contents)
     has_peak = contents.peak is not None
     study = scaling_study(contents)
+    plotted: dict[tuple[str, str], dict[str, Path]] = {}
     colours = None
     if plots_dir is not None:
         from bench.present import plots  # matplotlib: only when drawing
 
         colours = plots.palette(s.backend for s in summaries)
+        # a scaling point's few epochs make no learning curve: the study's plots show them
+        drawn = [s for s in summaries if study is None or s.recipe not in study.recipes]
+        plotted = plots.plot_report(drawn, plots_dir, colours) if drawn else {}
+    shared = {}  # a shared figure's path: the tasks it shows
+    for (task, _), kinds in plotted.items():
+        for path in kinds.values():
+            shared.setdefault(path, []).append(task)
     groups = []
     for task, recipe in dict.fromkeys((s.task, s.recipe) for s in summaries):
         members = [s for s in summaries if (s.task, s.recipe) == (task, recipe)]
@@ -253,15 +274,26 @@ def build_report(contents: Contents, plots_dir: Path | None = None) -> Report:
                      if fmt.spec_line(s.net, s.train)), "")
         group = Group(task, recipe, members[0].target, spec, group_table(members, has_peak),
                       members)
-        # a scaling point's few epochs make no learning curve; the study's plots show it
-        is_point = study is not None and recipe in study.recipes
+        is_point = study is not None and recipe in study.recipes   # drawn by the study
         if plots_dir is not None and any(s.runs for s in members) and not is_point:
-            group.plots = plots.plot_group(members, plots_dir, colours)
+            group.plots = plotted.get((task, recipe), {})
+            group.plot_note = fmt.plot_note(members, [t for p in group.plots.values()
+                                                      for t in shared[p]])
         groups.append(group)
-    return Report(f"nnbench report — {contents.path.name}", summaries, groups,
-                  headline(summaries, fmt.headline_accuracy),
-                  headline(summaries, lambda s: fmt.time_cell(s, "steady_epoch")),
-                  fmt.provenance_lines(provenance(contents), RUNS_FILE, PLAN_FILE),
-                  warnings_of(contents, summaries),
-                  datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
-                  scaling_section(study, plots_dir, colours) if study else None)
+    report = Report(f"nnbench report — {contents.path.name}", summaries, groups,
+                    headline(summaries, fmt.headline_accuracy),
+                    headline(summaries, lambda s: fmt.time_cell(s, "steady_epoch")),
+                    fmt.provenance_lines(provenance(contents), contents.runs_name, PLAN_FILE),
+                    warnings_of(contents, summaries),
+                    datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+                    scaling=scaling_section(study, plots_dir, colours) if study else None)
+    relative = overview(summaries)
+    if relative is not None:
+        report.overview = overview_table(relative)
+        report.overview_title, report.overview_text = (overview_title(relative),
+                                                       overview_text(relative))
+        if plots_dir is not None:
+            from bench.present.overview_plot import plot_overview
+
+            report.overview_plot = plot_overview(relative, plots_dir / OVERVIEW_PNG)
+    return report

@@ -10,6 +10,7 @@ from bench.present.colours import palette
 from bench.present.format import percent
 from bench.present.report.build import (
     LEFT_COLUMNS,
+    OVERVIEW_TITLE,
     PLOT_TITLES,
     READING_GUIDE_MD,
     SCALING_PLOT_TITLES,
@@ -43,6 +44,10 @@ img{max-width:100%;height:auto;border:1px solid #eaeef2}
 nav{columns:3;font-size:13px;margin:8px 0}nav a{color:#0969da;text-decoration:none}
 .guide{color:#57606a;font-size:13px;margin-top:32px}
 """
+
+
+#: plots shown across the page's width
+WIDE_PLOTS = {"curves", "shared_curves"}
 
 
 def _swatch(colour: str) -> str:
@@ -118,10 +123,19 @@ def render_html(report: Report) -> str:
         f"{html.escape(g.recipe)}</a></div>" for g in report.groups) + "</nav>")
     if report.scaling is not None:
         parts += _scaling_html(report.scaling, colours)
+    if report.overview is not None:
+        parts += [f"<h2>{html.escape(report.overview_title)}</h2>",
+                  f'<p class="spec">{html.escape(report.overview_text)}</p>',
+                  _html_table(report.overview, colours)]
+        if report.overview_plot is not None:
+            parts.append(f'<div class="plots"><figure class="wide"><img src="'
+                         f'{_data_uri(report.overview_plot)}" alt="{OVERVIEW_TITLE}">'
+                         f"<figcaption>{OVERVIEW_TITLE}</figcaption></figure></div>")
     parts += ["<h2>Test accuracy (mean ± 95% CI over seeds)</h2>",
               _html_table(report.accuracy, colours),
               f"<h2>{html.escape(report.epoch_time_title)}</h2>",
               _html_table(report.epoch_time, colours)]
+    embedded: dict[Path, str] = {}  # a figure already shown: the anchor of its section
     for group in report.groups:
         parts.append(f'<h2 id="{anchor(group.task, group.recipe)}">'
                      f"{html.escape(group.task)} / {html.escape(group.recipe)}</h2>")
@@ -131,9 +145,18 @@ def render_html(report: Report) -> str:
         if facts:
             parts.append(f'<p class="spec">{html.escape("; ".join(facts))}</p>')
         parts.append(_html_table(group.table, colours))
-        if group.plots:
-            figures = [_figure(path, f"{group.task} / {group.recipe}: {PLOT_TITLES[kind]}",
-                               wide=kind == "curves") for kind, path in group.plots.items()]
+        if group.plot_note:
+            parts.append(f'<p class="spec">{html.escape(group.plot_note)}</p>')
+        figures = []
+        for kind, path in group.plots.items():
+            if path in embedded:  # a shared figure: shown once, linked from the others
+                parts.append(f'<p class="spec"><a href="#{embedded[path]}">'
+                             f"{html.escape(PLOT_TITLES[kind])}</a></p>")
+                continue
+            embedded[path] = anchor(group.task, group.recipe)
+            figures.append(_figure(path, f"{group.task} / {group.recipe}: {PLOT_TITLES[kind]}",
+                                   wide=kind in WIDE_PLOTS))
+        if figures:
             parts.append(f'<div class="plots">{"".join(figures)}</div>')
     parts.append(_guide(READING_GUIDE_MD))
     parts.append("</body></html>")

@@ -14,6 +14,7 @@ from bench.present.format import percent
 from bench.present.report.build import (
     LEFT_COLUMNS,
     MD_NOTE_CHARS,
+    OVERVIEW_TITLE,
     PLOT_TITLES,
     READING_GUIDE_MD,
     SCALING_PLOT_TITLES,
@@ -41,10 +42,10 @@ def md_name(name: Any) -> str:
 
 def table_markdown(table: Table, names: set[str] = frozenset(),
                    note_limit: int | None = MD_NOTE_CHARS) -> str:
-    """`table` in Markdown; columns in `names` (and column headings that are names) shown
-    literally."""
+    """`table` in Markdown; the cells of the name columns (task, recipe, backend) and the
+    column headings in `names` (backends, in the headline tables) shown literally."""
     def cell(column: str, value: Any) -> str:
-        if column in NAME_COLUMNS or column in names:
+        if column in NAME_COLUMNS:
             return md_name(value)
         return md_cell(value, note_limit if column == "notes" else None)
 
@@ -66,6 +67,11 @@ def render_markdown(report: Report) -> str:
         out += [f"> **Note:** {md_cell(warning)}", ""]
     if report.scaling is not None:
         out += scaling_markdown(report.scaling)
+    if report.overview is not None:
+        out += [f"## {md_cell(report.overview_title)}", "",
+                md_cell(report.overview_text), "", table_markdown(report.overview, backends), ""]
+        if report.overview_plot is not None:
+            out += [f"Figure: [{OVERVIEW_TITLE}]({PLOTS_DIR}/{report.overview_plot.name})", ""]
     out += ["## Test accuracy (mean ± 95% CI over seeds)", "",
             table_markdown(report.accuracy, backends), "", f"## {report.epoch_time_title}", "",
             table_markdown(report.epoch_time, backends), ""]
@@ -80,6 +86,8 @@ def render_markdown(report: Report) -> str:
         if group.plots:
             links = [f"[{PLOT_TITLES[k]}]({PLOTS_DIR}/{p.name})" for k, p in group.plots.items()]
             out += ["Plots: " + " · ".join(links), ""]
+        if group.plot_note:
+            out += [f"*{md_cell(group.plot_note)}*", ""]
     out += ["---", "", READING_GUIDE_MD, ""]
     return "\n".join(out)
 

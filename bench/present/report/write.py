@@ -14,6 +14,7 @@ from pathlib import Path
 from bench.present.report.build import Report, build_report
 from bench.present.report.html import render_html
 from bench.present.report.markdown import render_markdown
+from bench.present.report.overview import OVERVIEW_PNG
 from bench.results.rundir import Contents, RunDir
 from bench.results.summary import GroupSummary
 from bench.results.summary_csv import summary_csv
@@ -32,6 +33,8 @@ def _write_text(path: Path, text: str) -> None:
     try:
         tmp.write_text(text, encoding="utf-8", newline="")
         os.replace(tmp, path)
+    except OSError as exc:  # name the file the user knows, not its temporary twin
+        raise OSError(exc.errno, exc.strerror or str(exc), str(path)) from None
     finally:
         tmp.unlink(missing_ok=True)
 
@@ -44,10 +47,17 @@ def write_report(rundir: RunDir, contents: Contents | None = None) -> tuple[Repo
     """(Re)write summary.csv, plots/, report.md and report.html of `rundir`."""
     contents = contents or rundir.read()
     plots_dir = rundir.plots_dir
-    old = set(plots_dir.glob("*__*__*.png")) | set(plots_dir.glob("scale-*.png")) \
-        if plots_dir.is_dir() else set()
-    report = build_report(contents, plots_dir)
-    drawn = {p for g in report.groups for p in g.plots.values()}
+    old = ({*plots_dir.glob("*__*__*.png"), *plots_dir.glob(OVERVIEW_PNG),
+            *plots_dir.glob("scale-*.png")} if plots_dir.is_dir() else set())
+    try:
+        report = build_report(contents, plots_dir)
+    except OSError as exc:
+        raise OSError(exc.errno, exc.strerror or str(exc), exc.filename or f"{plots_dir}/") \
+            from None
+    finally:  # a plot interrupted half-written
+        for tmp in plots_dir.glob("*.tmp") if plots_dir.is_dir() else ():
+            tmp.unlink(missing_ok=True)
+    drawn = {p for g in report.groups for p in g.plots.values()} | {report.overview_plot}
     if report.scaling is not None:
         drawn |= {p for axis in report.scaling.axes for p in axis.plots.values()}
     for stale in old - drawn:

@@ -1,16 +1,15 @@
-"""Backpropagation against finite differences for every activation x (output, loss) pair."""
+"""Backpropagation against finite differences for every activation x (output, loss) pair, and
+the course's forward differences against backpropagation."""
 
 import numpy as np
 import pytest
 
 from backends.numpy_backend import NumpyModel
-from backends.numpy_backend.gradcheck import (
-    central_difference,
-    check_gradients,
-    forward_difference,
-    relative_error,
-)
+from backends.numpy_backend.finite_difference import forward_difference
+from backends.numpy_backend.gradcheck import central_difference, check_gradients, relative_error
+from backends.numpy_backend.mlp import MLP
 from bench.spec import HIDDEN_ACTIVATIONS, LOSS_OUTPUTS, NetSpec, TrainSpec
+from bench.spec.targets import encode_targets
 
 ACTIVATIONS = [a for a in HIDDEN_ACTIVATIONS if a != "step"]
 PAIRS = [(output, loss) for loss, outputs in LOSS_OUTPUTS.items() for output in outputs
@@ -89,21 +88,35 @@ def test_course_forward_difference_is_first_order():
     assert theta.tolist() == [0.3, -1.2]  # restored after the perturbations
 
 
-def test_course_forward_difference_agrees_with_backprop_loosely():
-    model, rng = _model("sigmoid", "sigmoid", "mse", False, 0.0)
-    X, y = _batch(rng, "sigmoid", 3)
-    check = model.check_gradients(X, y)
-    mlp_weights = model.get_weights()
-    theta = np.concatenate([W.ravel() for W, _ in mlp_weights])
-
-    def cost():
-        sizes = [W.size for W, _ in mlp_weights]
-        parts = np.split(theta, np.cumsum(sizes)[:-1])
-        model.set_weights([(p.reshape(W.shape), None) for p, (W, _) in zip(parts, mlp_weights)])
-        return model.loss(X, y)
-
-    coarse = forward_difference(cost, theta)
-    np.testing.assert_allclose(coarse, check.analytic, atol=1e-4)
+@pytest.mark.parametrize("activation, output, loss", [
+    ("sigmoid", "sigmoid", "mse"),
+    ("tanh", "softmax", "categorical_crossentropy"),
+    ("relu", "sigmoid", "binary_crossentropy"),
+])
+def test_the_course_forward_difference_is_backprop_plus_its_first_order_error(activation, output,
+                                                                              loss):
+    """What optimizer="finite-difference" descends, at the course's eps 1e-4: it differs from
+    backprop by eps/2 times the cost's curvature along each parameter (Taylor's first omitted
+    term, about 1e-5 here) and by nothing else beyond 1e-8."""
+    model, rng = _model(activation, output, loss, True, 0.1)
+    X, y = _batch(rng, output, 3)
+    check = model.check_gradients(X, y, method="forward")
+    mlp = MLP(model.net, "float64")
+    mlp.set_params(model.get_weights())
+    T = encode_targets(y, model.net.n_outputs)
+    h, theta, base = 1e-4, mlp.theta, mlp.loss(X, T, 0.1)
+    curvature = np.empty_like(theta)
+    for i, saved in enumerate(theta.copy()):
+        theta[i] = saved + h
+        plus = mlp.loss(X, T, 0.1)
+        theta[i] = saved - h
+        curvature[i] = (plus - 2 * base + mlp.loss(X, T, 0.1)) / h**2
+        theta[i] = saved
+    assert check.max_absolute_error > 1e-7  # the estimate's error is there ...
+    np.testing.assert_allclose(check.numeric - check.analytic, 1e-4 / 2 * curvature,
+                               atol=1e-8)  # ... and it is the first-order term
+    coarser = model.check_gradients(X, y, eps=1e-3, method="forward")
+    assert 9 < coarser.max_absolute_error / check.max_absolute_error < 11  # it scales with eps
 
 
 def test_check_gradients_on_explicit_weights():

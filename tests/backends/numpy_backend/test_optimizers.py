@@ -90,7 +90,7 @@ def test_updates_are_in_place_and_keep_the_dtype():
 
 @pytest.mark.parametrize("optimizer, momentum, expected", [
     ("sgd", 0.0, SGD), ("momentum", 0.9, Momentum), ("momentum", 0.5, Momentum),
-    ("adam", 0.0, Adam),
+    ("adam", 0.0, Adam), ("finite-difference", 0.0, SGD),  # plain descent, estimated g
 ])
 def test_make_optimizer(optimizer, momentum, expected):
     train = TrainSpec(optimizer=optimizer, momentum=momentum)

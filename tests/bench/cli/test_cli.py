@@ -27,7 +27,8 @@ def test_list_json_names_tasks_recipes_and_backends():
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
     assert {"and", "or", "xor", "credit-risk", "digits"} <= set(data["tasks"])
-    assert set(data["tasks"]["xor"]["recipes"]) == {"perceptron", "course", "modern"}
+    assert set(data["tasks"]["xor"]["recipes"]) == {"perceptron", "course", "modern",
+                                                    "finite-difference"}
     assert data["backends"]["numpy"]["available"] is True
 
 

@@ -6,12 +6,14 @@ import pytest
 
 from backends.numpy_backend.mlp import MLP
 from bench.execution.flops import (
+    epoch_flops,
+    forward_flops_per_row,
     gflops,
     rule_of_thumb_flops_per_row,
     training_flops_per_epoch,
     training_flops_per_row,
 )
-from bench.spec import NetSpec
+from bench.spec import NetSpec, TrainSpec
 
 
 def test_a_tiny_net_by_hand():
@@ -43,6 +45,14 @@ def test_the_count_matches_the_numpy_backends_matrix_products():
     # for the layers' outputs only, none of the input's width
     grads = mlp.gradients(np.ones((rows, 6)), np.eye(3)[np.arange(rows) % 3])
     assert [d.shape[1] for d in grads.deltas] == [5, 4, 3]
+
+
+def test_finite_differences_count_one_forward_pass_per_parameter_and_no_backward_pass():
+    net = NetSpec((2, 3, 1), activation="sigmoid", output="sigmoid", loss="mse")  # 13 params
+    assert forward_flops_per_row(net.layers) == 2 * (2 * 3 + 3 * 1)
+    estimated = TrainSpec(optimizer="finite-difference", batch_size=None)
+    assert epoch_flops(net, estimated, rows=4) == 4 * 14 * 18  # the 13 perturbed + the base
+    assert epoch_flops(net, TrainSpec(), rows=4) == training_flops_per_epoch(net.layers, 4)
 
 
 def test_gflops():

@@ -8,7 +8,7 @@ import pytest
 
 from bench.cli import main
 from bench.execution.records import Record
-from bench.judge.compare import compare_summaries
+from bench.judge.compare import compare_summaries, overview
 from bench.results.summary import summarize_records
 from tests.bench.run_data import read_jsonl, real_run, several_backends, write_run
 
@@ -104,3 +104,43 @@ def test_cli_bad_directory_exits_2(tmp_path_factory, tmp_path, capsys, which):
     args = [str(missing), str(real)] if which == "a" else [str(real), str(missing)]
     assert main(["compare", *args]) == 2
     assert f"{missing} is not a directory" in capsys.readouterr().err
+
+
+def test_the_overview_compares_every_backend_with_numpy_inside_one_run():
+    records = [record("numpy", i, 1.0, steady=0.01) for i in range(2)]
+    records += [record("torch", i, v, steady=0.03) for i, v in enumerate((1.0, 0.75))]
+    records += [record("keras", i, 1.0, status="unsupported") for i in range(2)]
+    records += [record("numpy", 0, 1.0, recipe="perceptron")]
+    o = overview(summarize_records(records, targets=lambda task: None))
+    assert o.reference == "numpy" and o.backends == ["torch", "keras"]
+    assert o.rows == [("xor", "modern")] and o.left_out == [("xor", "perceptron")]
+    torch = o.changes["xor", "modern", "torch"]
+    assert torch.steady_ratio == pytest.approx(3.0) and torch.delta == pytest.approx(-0.125)
+    assert o.changes["xor", "modern", "keras"].b.ok == 0
+    assert overview(summarize_records(records[:2], targets=lambda task: None)) is None
+
+
+def test_compare_reads_the_committed_reference_for_results(tmp_path_factory, tmp_path, capsys):
+    real = real_run(tmp_path_factory)
+    results = tmp_path / "results"
+    assert main(["reference", str(real), "--out", str(results / "reference")]) == 0
+    b_records = read_jsonl(real / "runs.jsonl")
+    for r in b_records:
+        if r["recipe"] == "modern":
+            r["metrics"]["test_accuracy"] = 0.5
+    b = write_run(tmp_path / "b", b_records, None)
+    capsys.readouterr()
+    assert main(["compare", str(results), str(b)]) == 0
+    out = " ".join(capsys.readouterr().out.split())  # the console wraps long lines
+    assert f"A: {results} holds the committed reference run: comparing {results / 'reference'}" \
+        in out
+    assert "-0.500 *" in out and "×1.00" in out
+
+
+def test_compare_with_a_results_directory_without_a_reference_says_how_to_make_one(
+        tmp_path_factory, tmp_path, capsys):
+    real = real_run(tmp_path_factory)
+    (tmp_path / "results").mkdir()
+    assert main(["compare", str(tmp_path / "results"), str(real)]) == 2
+    err = capsys.readouterr().err
+    assert "has no runs.jsonl" in err and "nnbench reference RUN_DIR" in err

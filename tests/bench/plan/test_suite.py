@@ -7,7 +7,7 @@ from bench.plan.suite import Suite, SuiteError, load_suite, suite_from_toml
 def test_builtin_suites_load():
     quick = load_suite("quick")
     assert quick.name == "quick" and quick.seeds == 3
-    assert set(quick.tasks) == {"and", "or", "xor", "credit-risk", "digits"}
+    assert set(quick.tasks) == {"and", "or", "xor", "credit-risk", "digits", "drug-trial"}
     full = load_suite("full")
     assert "mnist" in full.tasks and "fashion-mnist" not in full.tasks  # optional data set
     gate = load_suite("gate")
@@ -15,18 +15,37 @@ def test_builtin_suites_load():
     assert load_suite("full").budgets["mnist/*/pybrain"] > 0
 
 
+def test_the_builtin_suites_choose_their_course_lecture_runs():
+    backends = ["numpy", "sklearn", "torch", "keras", "keras-torch", "keras-jax", "pybrain"]
+
+    def chosen(suite: str, task: str) -> set[tuple[str, str]]:
+        runs = plan_runs(load_suite(suite), [task], backends)
+        return {(r.recipe, r.backend) for r in runs}
+
+    quick = chosen("quick", "drug-trial")
+    assert {b for r, b in quick if r == "course"} == {"numpy", "keras"}
+    assert {b for r, b in quick if r == "modern"} == set(backends) - {"pybrain"}
+    assert len(chosen("full", "drug-trial")) == 14
+    gate = chosen("gate", "drug-trial")
+    assert {b for r, b in gate if r == "course"} == {"numpy"} and ("modern", "torch") in gate
+    # the finite-difference XOR: in the quick suite (NumPy trains it, the others say why not),
+    # not in the gate, whose accuracy could not tell a broken estimate
+    assert {b for r, b in chosen("quick", "xor") if r == "finite-difference"} == set(backends)
+    assert "finite-difference" not in {r for r, _ in chosen("gate", "xor")}
+
+
 def test_plan_is_seed_major_so_backends_interleave():
     suite = Suite(tasks=("xor",), seeds=2)
     runs = plan_runs(suite, ["xor"], ["numpy", "other"])
-    assert [r.seed for r in runs[:6]] == [0] * 6 and runs[6].seed == 1
+    assert [r.seed for r in runs[:8]] == [0] * 8 and runs[8].seed == 1
     assert [r.backend for r in runs[:2]] == ["numpy", "other"]
-    assert {r.recipe for r in runs} == {"perceptron", "course", "modern"}
+    assert {r.recipe for r in runs} == {"perceptron", "course", "modern", "finite-difference"}
     assert runs[0].run_id == "xor/perceptron/numpy/0"
     assert all(r.train.seed == r.seed for r in runs)
 
 
 def test_epochs_override_and_skip():
-    suite = Suite(epochs=3, skip=("xor/course", "xor/modern/numpy"))
+    suite = Suite(epochs=3, skip=("xor/course", "xor/modern/numpy", "xor/finite-difference"))
     runs = plan_runs(suite, ["xor"], ["numpy"])
     assert {r.recipe for r in runs} == {"perceptron"}
     assert all(r.train.epochs == 3 for r in runs)
@@ -66,6 +85,23 @@ epochs = 4
     layers = {r.task: list(r.net.layers) for r in runs}
     assert layers == {"xor": [2, 5, 1], "credit-risk": [4, 5, 3]}
     assert runs[0].train.batch_size is None and runs[0].train.epochs == 4
+
+
+def test_a_custom_recipe_may_train_by_finite_differences_with_its_own_step():
+    suite = suite_from_toml("""
+recipes = ["estimated"]
+[recipe.estimated]
+hidden = [3]
+activation = "sigmoid"
+output = "sigmoid"
+loss = "mse"
+optimizer = "finite-difference"
+fd_epsilon = 1e-6
+lr = 0.5
+batch_size = "full"
+""", "inline")
+    (run,) = plan_runs(suite.with_overrides(seeds=1), ["xor"], ["numpy"])
+    assert (run.train.optimizer, run.train.fd_epsilon) == ("finite-difference", 1e-6)
 
 
 @pytest.mark.parametrize("text, fragment", [

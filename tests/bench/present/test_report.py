@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import csv
+import json
 import math
 import re
 import shutil
@@ -34,6 +35,11 @@ from tests.bench.run_data import (
 )
 
 GROUPS = [("xor", "perceptron"), ("xor", "course"), ("xor", "modern"), ("mystery", "modern")]
+#: the groups of `several_backends` that two or more backends ran ok (three plots each); the
+#: other one (mystery/modern, numpy only) gets a figure shared by its recipe's numpy-only tasks
+COMPARED = GROUPS[:3]
+#: every plot of `several_backends`: three per compared group, the shared one, the overview
+PLOTS = 3 * len(COMPARED) + 2
 
 
 @pytest.fixture(scope="module")
@@ -68,9 +74,14 @@ def table_row(text: str, backend: str) -> list[str]:
 def test_run_ends_with_a_report(real):
     for name in ("summary.csv", REPORT_MD, REPORT_HTML):
         assert (real / name).is_file()
+    # numpy alone: nothing to compare, so no overview and no one-point plots, one figure of
+    # learning curves per recipe
     assert {p.name for p in (real / "plots").iterdir()} == {
-        plots.plot_name("xor", recipe, kind) for recipe in ("perceptron", "course", "modern")
-        for kind in plots.PLOTTERS}
+        plots.plot_name("numpy-only", recipe, "curves")
+        for recipe in ("perceptron", "course", "modern")}
+    md = (real / REPORT_MD).read_text()
+    assert "## Overview" not in md
+    assert "Only numpy finished an ok run" in section(md, "xor", "modern")
     assert f"report: {real / REPORT_MD}" in run_stdout()
 
 
@@ -192,7 +203,7 @@ def test_markdown_is_short_and_links_only_existing_plots(multi):
     md = (multi / REPORT_MD).read_text()
     assert len(md) < 20_000  # a pull-request comment holds 65,536 characters
     links = re.findall(r"\]\((plots/[^)]+)\)", md)
-    assert len(links) == 3 * len(GROUPS)
+    assert len(links) == PLOTS
     assert all((multi / link).is_file() for link in links)
     assert "seed 0 " not in md.replace("(seed 0)", "")  # no per-seed rows
 
@@ -202,20 +213,21 @@ def test_html_is_one_self_contained_file(multi):
     assert "<script" not in html and "<link" not in html
     assert not re.search(r"(src|href)=\"(https?:)?//", html)
     images = re.findall(r'<img src="([^"]+)"', html)
-    assert len(images) == 3 * len(GROUPS)
+    assert len(images) == PLOTS
     for uri in images:
         assert uri.startswith("data:image/png;base64,")
         assert base64.b64decode(uri.split(",", 1)[1])[:8] == b"\x89PNG\r\n\x1a\n"
-    assert html.count('<table class="data">') == 2 + len(GROUPS)
+    assert html.count('<table class="data">') == 3 + len(GROUPS)  # overview, two headlines
 
 
-def test_plots_are_small_pngs(multi):
+def test_plots_are_readable_full_colour_pngs_of_a_reasonable_size(multi):
     files = sorted((multi / "plots").glob("*.png"))
-    assert len(files) == 3 * len(GROUPS)
+    assert len(files) == PLOTS
     for path in files:
-        assert path.stat().st_size < 60_000, path.name
+        assert path.stat().st_size < 150_000, path.name
         with Image.open(path) as image:
-            assert image.format == "PNG" and image.width <= 900 and image.height <= 400
+            assert image.format == "PNG" and image.mode == "RGB", path.name  # no palette
+            assert 600 <= image.width <= 1400 and 250 <= image.height <= 900, path.name
 
 
 def test_report_can_be_rerun_and_drops_stale_plots(real, tmp_path, capsys):
@@ -260,7 +272,7 @@ def test_every_backend_keeps_one_colour():
     colour = colours.backend_colour("my-new-framework")
     assert colour == colours.backend_colour("my-new-framework")
     assert colour not in colours.KNOWN_COLOURS.values()
-    names = ["numpy", "torch", "keras", "sklearn", "pybrain"] + [f"fw{i}" for i in range(8)]
+    names = list(colours.KNOWN_COLOURS) + [f"fw{i}" for i in range(8)]
     palette = colours.palette(names)
     assert len(set(palette.values())) == len(names)  # collisions moved to a free colour
     assert palette == colours.palette(list(reversed(names)))
@@ -304,3 +316,69 @@ def test_task_metrics_get_their_own_columns_with_intervals(real, tmp_path):
     assert row["AUC"] == f"0.850 ± {half:.3f}" and row["majority baseline"] == "0.700 ± 0.000"
     assert "AUC" not in section((out / REPORT_MD).read_text(), "xor", "perceptron")
     assert "test_auc=0.85±" in (out / "summary.csv").read_text()
+
+
+def test_timings_of_a_busy_machine_are_marked_with_the_reason_and_the_fix(multi, tmp_path):
+    records = read_jsonl(multi / "runs.jsonl")
+    for record in records:
+        if record["backend"] == "torch" and record["recipe"] == "modern":
+            record["env"].update(cpus=2, load_before=[3.6, 3.0, 2.0], load_after=[3.4, 3.1, 2])
+    out = write_run(tmp_path / "busy", records, json.loads((multi / "plan.json").read_text()))
+    write_report(RunDir(out))
+    md = (out / REPORT_MD).read_text()
+    modern = section(md, "xor", "modern")
+    header = table_row(modern, "backend")
+    torch, numpy = (dict(zip(header, table_row(modern, b))) for b in ("torch", "numpy"))
+    assert torch["steady epoch"].endswith(" !") and torch["fit"].endswith(" !")
+    assert not numpy["steady epoch"].endswith("!")
+    assert "timings not trustworthy (!): 2/2 runs on a busy machine (load 3.6 on 2 CPUs)" \
+        in torch["notes"]
+    assert "close other work and run again" in torch["notes"]
+    assert "1 row have timings that cannot be trusted (marked !" in md
+
+
+# ------------------------------------------------------------------------- overview
+
+def _mean(records, backend, recipe, read):
+    values = [read(r) for r in records if (r["task"], r["recipe"], r["backend"], r["status"])
+              == ("xor", recipe, backend, "ok")]
+    return sum(values) / len(values)
+
+
+def test_the_overview_gives_every_backend_against_numpy_and_marks_untrusted_timings(
+        multi, tmp_path):
+    records = read_jsonl(multi / "runs.jsonl")
+    for record in records:
+        if record["backend"] == "torch" and record["recipe"] == "modern":
+            record["env"].update(cpus=2, load_before=[3.6, 3.0, 2.0], load_after=[3.4, 3.1, 2])
+    out = write_run(tmp_path / "busy", records, json.loads((multi / "plan.json").read_text()))
+    report, _ = write_report(RunDir(out))
+    table = report.overview
+    assert table.columns == ["task", "recipe", "numpy", "torch", "keras", "zzfw"]
+    rows = {(row[0], row[1]): dict(zip(table.columns, row)) for row in table.rows}
+    assert set(rows) == {("xor", "perceptron"), ("xor", "course"), ("xor", "modern")}
+    assert "Not shown, as no other backend ran them ok: mystery/modern." in report.overview_text
+
+    def steady(r):
+        return r["timing"]["steady_epoch_seconds"]
+
+    def acc(r):
+        return r["metrics"]["test_accuracy"]
+
+    modern = rows["xor", "modern"]
+    numpy_steady = _mean(records, "numpy", "modern", steady)
+    assert modern["numpy"] == (f"{format_seconds(numpy_steady)} · "
+                               f"{_mean(records, 'numpy', 'modern', acc):.3f}")
+    for backend, mark in (("torch", " !"), ("keras", ""), ("zzfw", "")):
+        ratio = _mean(records, backend, "modern", steady) / numpy_steady
+        delta = _mean(records, backend, "modern", acc) - _mean(records, "numpy", "modern", acc)
+        text = f"×{ratio:.2f}" if ratio < 10 else f"×{ratio:.1f}"
+        delta_text = "±0" if delta == 0 else f"{delta:+.3f}"
+        assert modern[backend] == f"{text}{mark} · {delta_text}", backend
+    assert modern["torch"] == "×3.00 ! · -0.125" and modern["keras"] == "×20.0 · ±0"
+    assert rows["xor", "course"]["zzfw"] == "failed ×1 timeout ×1"
+    assert rows["xor", "perceptron"]["keras"] == "unsupported ×2"
+    md = (out / REPORT_MD).read_text()
+    assert md.index("## Overview: every backend against numpy") < md.index("## Test accuracy")
+    assert "| xor | modern |" in md.split("## Test accuracy")[0]
+    assert "](plots/overview.png)" in md and (out / "plots" / "overview.png").is_file()

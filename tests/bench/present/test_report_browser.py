@@ -68,9 +68,13 @@ def test_report_html_renders_in_headless_chromium(tmp_path_factory, tmp_path):
     assert found, f"no check result in the DOM (exit {result.returncode}): {result.stderr[-2000:]}"
     check = json.loads(html.unescape(found.group(1)))
     groups = len(report.groups)
-    assert check["images"] == 3 * groups and check["broken"] == []
-    assert all(width >= 300 for width in check["widths"])
-    assert check["tables"] == 2 + groups  # two headline tables and one per task x recipe
-    assert check["rows"][0] == len(report.accuracy.rows) and all(n > 0 for n in check["rows"])
+    figures = {path for g in report.groups for path in g.plots.values()}  # shared ones once
+    assert report.overview is not None and report.overview_plot is not None
+    assert check["images"] == len(figures) + 1 and check["broken"] == []
+    assert all(width >= 600 for width in check["widths"])
+    # the overview, two headline tables and one per task x recipe
+    assert check["tables"] == 3 + groups
+    assert check["rows"][:2] == [len(report.overview.rows), len(report.accuracy.rows)]
+    assert all(n > 0 for n in check["rows"])
     assert check["fetched"] == []  # self-contained: nothing loaded from disk or network
     assert (out / REPORT_HTML).stat().st_size < 2_000_000

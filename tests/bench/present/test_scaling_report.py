@@ -9,6 +9,7 @@ from PIL import Image
 
 from bench.present import format as fmt
 from bench.present.report.build import build_report
+from bench.present.report.overview import OVERVIEW_PNG
 from bench.results.rundir import REPORT_HTML, REPORT_MD, RunDir
 from bench.results.scaling import study_of
 from tests.bench.results.test_scaling import PEAK, SPEC, overhead_and_compute
@@ -95,7 +96,7 @@ def test_the_report_has_a_scaling_section_with_its_tables_and_plots(study):
     assert "| reference |" in numpy_row
     sklearn_row = next(ln for ln in section.splitlines() if ln.startswith("| sklearn | 1/3"))
     assert "width 16, 64: timeout: not run" in sklearn_row
-    plots = {p.name for p in (out / "plots").iterdir()}
+    plots = {p.name for p in (out / "plots").iterdir()} - {OVERVIEW_PNG}
     assert plots == {"scale-synthetic-width.png", "scale-synthetic-batch.png",
                      "scale-synthetic-width-rss.png"}      # no learning curves per point
     for name in plots:
@@ -105,7 +106,7 @@ def test_the_report_has_a_scaling_section_with_its_tables_and_plots(study):
             assert image.size[0] >= 500
     html = (out / REPORT_HTML).read_text()
     assert "<h2 id=\"scaling-study\">Scaling study</h2>" in html
-    assert html.count("data:image/png;base64,") == 3
+    assert html.count("data:image/png;base64,") == 3 + (out / "plots" / OVERVIEW_PNG).exists()
     # the ordinary per-point sections are still there, with the rows in the spec line
     assert "## synthetic / width-8" in md and "first 256 rows" in md
 

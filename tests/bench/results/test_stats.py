@@ -28,3 +28,9 @@ def test_zero_spread_and_degenerate_inputs():
     assert one.std == 0.0 and math.isnan(one.ci95)
     none = summarize([None, float("nan")])
     assert none.n == 0 and math.isnan(none.mean)
+
+
+def test_the_mean_of_equal_values_is_that_value():
+    value = 2000 / 2100  # three seeds at the drug-trial ceiling: their float mean is an ulp lower
+    summary = summarize([value] * 3)
+    assert summary.low == summary.mean == summary.high == value

@@ -22,6 +22,7 @@ def test_defaults_match_the_design_contract():
     assert (train.optimizer, train.lr, train.momentum, train.batch_size, train.epochs,
             train.shuffle, train.l2, train.seed, train.dtype, train.time_budget, train.rows) == (
         "sgd", 0.01, 0.0, 32, 10, True, 0.0, 0, "float32", None, None)
+    assert train.fd_epsilon == 1e-4  # the course's forward-difference step
 
 
 def test_json_round_trip_of_specs_and_recipes():
@@ -32,6 +33,15 @@ def test_json_round_trip_of_specs_and_recipes():
     again = Recipe.from_dict(json.loads(json.dumps(recipe.to_dict())))
     assert again == recipe
     assert NetSpec.from_dict(json.loads(json.dumps(net.to_dict()))) == net
+
+
+def test_the_finite_difference_step_round_trips_and_older_dicts_read_with_the_default():
+    train = TrainSpec(optimizer="finite-difference", lr=0.01, batch_size=None, fd_epsilon=1e-6)
+    assert TrainSpec.from_dict(json.loads(json.dumps(train.to_dict()))) == train
+    older = TrainSpec(optimizer="sgd").to_dict()
+    del older["fd_epsilon"]  # a plan or record written before the field existed
+    assert TrainSpec.from_dict(older) == TrainSpec(optimizer="sgd")
+    assert TrainSpec.from_dict({"optimizer": "finite-difference"}).fd_epsilon == 1e-4
 
 
 def test_parameter_count():
@@ -63,6 +73,10 @@ def test_unknown_net_choices_name_the_field_and_the_allowed_values(field, value,
     ({"dtype": "float16"}, "dtype='float16'"), ({"optimizer": "rmsprop"}, "optimizer"),
     ({"time_budget": 0}, "time_budget=0"), ({"shuffle": "yes"}, "shuffle='yes'"),
     ({"rows": 0}, "rows=0"), ({"rows": 10.5}, "rows=10.5"), ({"rows": True}, "rows=True"),
+    ({"optimizer": "finite-difference", "fd_epsilon": 0}, "fd_epsilon=0"),
+    ({"optimizer": "finite-difference", "fd_epsilon": float("inf")}, "fd_epsilon=inf"),
+    ({"optimizer": "finite-difference", "fd_epsilon": True}, "fd_epsilon=True"),
+    ({"optimizer": "sgd", "fd_epsilon": 1e-6}, "fd_epsilon=1e-06 with optimizer='sgd'"),
 ])
 def test_invalid_train_values_are_refused(kwargs, fragment):
     with pytest.raises(SpecError, match="not allowed") as err:
