@@ -473,6 +473,9 @@ def fastest_text(axis: AxisStudy) -> str:
     if not segments:
         return "no backend finished a point ok"
     lowest, highest = segments[0].first, segments[-1].last
+    if len(segments) == 1 and lowest == highest:
+        return (f"{segments[0].backend} is fastest at {axis.kind.label} {lowest:,}, the only "
+                "value that ran")
     if len(segments) == 1:
         return (f"{segments[0].backend} is fastest at every {axis.kind.label} that ran "
                 f"({lowest:,} to {highest:,})")

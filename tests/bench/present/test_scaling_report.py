@@ -134,6 +134,8 @@ def test_an_ordinary_report_has_no_scaling_section(tmp_path_factory):
 def test_the_crossover_sentence_and_the_table_cells_say_where_the_lines_cross():
     (axis,) = study_of(SPEC, overhead_and_compute(), peak_gflops=PEAK).axes
     assert fmt.fastest_text(axis) == "torch is fastest up to width 64; numpy from width 128"
+    (alone,) = study_of(SPEC, overhead_and_compute()[:2]).axes      # width 16 only
+    assert fmt.fastest_text(alone) == "torch is fastest at width 16, the only value that ran"
     columns = fmt.scaling_columns(axis, 3)
     rows = {row[0]: dict(zip(columns, row)) for row in
             (fmt.scaling_row(axis, curve) for curve in axis.curves)}
