@@ -133,7 +133,8 @@ def execute(session: Session, on_start: Callable[[PlannedRun], None] | None = No
     """Run the session's remaining runs; Interrupted on Ctrl-C/SIGTERM (records kept)."""
     runner = Runner(session.rundir.append, session.threads, session.jobs, on_start, on_done,
                     isolation=session.suite.isolation)
-    return runner.run_all(session.todo)
+    done = session.rundir.read().records if session.todo != list(session.plan.runs) else ()
+    return runner.run_all(session.todo, done)
 
 
 def run_suite(suite: str | Suite = "quick", *, out: str | Path | None = None,

@@ -21,6 +21,7 @@ TASKS: dict[str, str] = {
     "german-credit": "tasks.german_credit:GERMAN_CREDIT",
     "credit-default": "tasks.credit_default:CREDIT_DEFAULT",
     "drug-trial": "tasks.drug_trial:DRUG_TRIAL",
+    "synthetic": "tasks.synthetic:SYNTHETIC",
 }
 
 

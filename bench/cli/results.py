@@ -24,6 +24,7 @@ from bench.results.rundir import (
     RunDir,
     RunDirError,
 )
+from bench.results.scaling import scaling_study
 from bench.results.summary import summarize_contents
 
 #: the most a committed compact reference run should weigh (plan.json + runs.jsonl.gz)
@@ -49,8 +50,15 @@ def summarize_dir(rundir: RunDir, console: Console) -> int:
                       soft_wrap=True)
     summaries = summarize_contents(contents)
     write_summary(rundir, summaries)
-    console.print(terminal.summary_table(
-        summaries, f"nnbench — {rundir.path} — test accuracy: mean ± 95% CI over seeds"))
+    study = scaling_study(contents)
+    if study is None:
+        console.print(terminal.summary_table(
+            summaries, f"nnbench — {rundir.path} — test accuracy: mean ± 95% CI over seeds"))
+    else:  # a row per point and backend would bury the curves; they are in the report
+        for table in terminal.scaling_tables(study):
+            console.print(table)
+        console.print(f"the table of every point ({len(summaries)} rows) is in the report and "
+                      "summary.csv", highlight=False, markup=False)
     console.print(f"records: {rundir.records_file}   summary: {rundir.path / SUMMARY_FILE}",
                   highlight=False, markup=False, soft_wrap=True)
     return 0

@@ -22,7 +22,6 @@ MODE = "decided without a process"
 
 
 def decide(run: PlannedRun, threads: int, executor: str = "local") -> Record | None:
-    started = time.perf_counter()
     entry = get_entry(run.backend)
     reason = entry.unavailable_reason()
     status = "unavailable"
@@ -32,11 +31,20 @@ def decide(run: PlannedRun, threads: int, executor: str = "local") -> Record | N
         reason, status = entry.unsupported_reason(run.net, run.train), "unsupported"
         if reason is None:
             return None
+    return without_process(run, status, reason, threads, executor)
+
+
+def without_process(run: PlannedRun, status: str, reason: str, threads: int,
+                    executor: str = "local", mode: str = MODE) -> Record:
+    """The record of a run decided here: `status` and `reason`, the machine and framework
+    (what the registry knows without importing it), and how it was decided (`mode`)."""
+    started = time.perf_counter()
+    entry = get_entry(run.backend)
     record = Record.for_run(run)
     record.status, record.error = status, reason
     record.started_at = datetime.now(UTC).isoformat(timespec="seconds")
     record.env = {**environment.machine(), "threads": threads, "device": "cpu",
                   "framework": entry.framework, "framework_version": entry.framework_version()}
     record.wall_seconds = time.perf_counter() - started
-    record.executor = {"name": executor, "mode": MODE, "elapsed_seconds": record.wall_seconds}
+    record.executor = {"name": executor, "mode": mode, "elapsed_seconds": record.wall_seconds}
     return record

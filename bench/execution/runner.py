@@ -13,6 +13,10 @@ How a run gets its process (recorded in the record's `executor.mode`):
 - "fresh": a new interpreter per run (`isolation="fresh"`, or for a backend whose server
   could not start; the record's `executor.note` says why).
 
+A point of a scaling study (a run with `after`) starts only once the point before it has its
+record, and is not run at all when that one was over its budget (`dropout`); other runs start
+meanwhile, in plan order.
+
 A worker that raises writes a `failed` record itself; one that dies (segfault, os._exit, out of
 memory, its server gone) or outlives its timeout is turned into a `failed`/`timeout` record
 here, with the tail of its output. On Ctrl-C or SIGTERM the running workers are stopped, every
@@ -23,14 +27,14 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from backends.registry import get_entry
-from bench.execution import precheck, process
+from bench.execution import dropout, precheck, process
 from bench.execution.forkserver import ForkServer, ForkServerError
 from bench.execution.records import Record, RecordError
 from bench.plan.runs import PlannedRun
@@ -92,21 +96,29 @@ class Runner:
 
     # --- the loop ---------------------------------------------------------------------------
 
-    def run_all(self, runs: list[PlannedRun]) -> list[Record]:
+    def run_all(self, runs: list[PlannedRun], done: Iterable[Record] = ()) -> list[Record]:
+        """Every run's record, in the order they ended. `done`: records of earlier runs of the
+        same plan (a resumed run directory), for the runs that wait for one of them."""
         records: list[Record] = []
         pending = list(runs)
         running: list[_Running] = []
+        ended = {record.run_id: record for record in done}
         with process.scratch_directory() as scratch:
             try:
                 pending = self._decide_in_parent(pending, records)
+                ended.update((r.run_id, r) for r in records)
                 if self.isolation == "forked":
                     self._start_servers(pending, Path(scratch))
                 while pending or running:
-                    while pending and len(running) < self.jobs:
-                        running.append(self._start(pending.pop(0), Path(scratch)))
+                    while len(running) < self.jobs:
+                        run = self._next(pending, running, ended, records)
+                        if run is None:
+                            break
+                        running.append(self._start(run, Path(scratch)))
                     for item in [r for r in running if self._finished(r)]:
                         running.remove(item)
                         records.append(self._collect(item))
+                        ended[item.run.run_id] = records[-1]
                     time.sleep(POLL_SECONDS)
             except KeyboardInterrupt:
                 for item in running:
@@ -120,6 +132,24 @@ class Runner:
                 for server in self.servers.values():
                     server.close()
         return records
+
+    def _next(self, pending: list[PlannedRun], running: list[_Running],
+              ended: dict[str, Record], records: list[Record]) -> PlannedRun | None:
+        """Take the first pending run that can start now (None: none can); on the way, record
+        the points that are not run because the point before them was over its budget."""
+        waiting = {r.run_id for r in pending} | {item.run.run_id for item in running}
+        for run in list(pending):
+            if run.after in waiting:
+                continue
+            reason = dropout.reason_to_skip(ended[run.after]) if run.after in ended else None
+            pending.remove(run)
+            if reason is None:
+                return run
+            records.append(self._finish(dropout.skipped_record(run, reason, self.threads,
+                                                               self.name)))
+            ended[run.run_id] = records[-1]
+            waiting.discard(run.run_id)
+        return None
 
     def _decide_in_parent(self, runs: list[PlannedRun], records: list[Record]
                           ) -> list[PlannedRun]:

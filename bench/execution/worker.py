@@ -3,7 +3,8 @@ own, a fresh interpreter or a fork of a pre-imported one (`bench.execution.child
 target `run_payload`; `prepare` is what a backend's fork server does once).
 
 It loads the task's data (not timed; cached per process, so a fork server loads each planned
-split once for all its runs), imports the backend (timed: import; in a forked run, the
+split once for all its runs) and keeps the first `train.rows` training rows when the spec
+asks for a subset, imports the backend (timed: import; in a forked run, the
 import its server paid once), builds the model and sets the shared initial weights (build),
 trains with a per-epoch monitor (first/steady epochs, fit), predicts (predict), computes
 metrics, and returns one complete record. The record's `throughput` holds the training rows,
@@ -116,6 +117,16 @@ def split_of(task_name: str, seed: int) -> Split:
     return get_task(task_name).split(seed)
 
 
+def training_rows(split: Split, rows: int | None, task_name: str) -> Split:
+    """The split with only the first `rows` training rows (all when None; views, no copy)."""
+    if rows is None:
+        return split
+    available = len(split.y_train)
+    if rows > available:
+        raise ValueError(f"rows={rows} but task {task_name} has {available} training rows")
+    return Split(split.X_train[:rows], split.y_train[:rows], split.X_test, split.y_test)
+
+
 @functools.cache
 def import_backend(name: str) -> tuple[type, float]:
     """(the backend's Model class, seconds its import took), imported once per process, with
@@ -139,7 +150,7 @@ def execute(run: PlannedRun, record: Record) -> None:
     """Carry out one run, filling `record` in place (status and error included)."""
     net, train = run.net, run.train
     task = get_task(run.task)
-    split = split_of(run.task, run.seed)
+    split = training_rows(split_of(run.task, run.seed), train.rows, run.task)
     entry = get_entry(run.backend)
     record.env.update(framework=entry.framework, framework_version=entry.framework_version())
     reason = entry.unavailable_reason()

@@ -3,14 +3,16 @@
 `plan_suite` is what the command line and the Python API call: it resolves the suite's
 defaults (every task of the suite, every available backend), checks every name against the
 registries (with a suggestion for a typo), folds a name given twice into one with a note,
-builds the suite's custom recipes for each task, applies `skip`, `budgets` and the epochs
-override, and loads each task's data once so that bad or missing data is refused before a
-single run starts. `plan_runs` is the ordering alone (see its docstring).
+builds the suite's custom recipes (and the points of its scaling study) for each task,
+applies `skip`, `budgets` and the epochs override, and loads each task's data once so that bad
+or missing data (or more training rows asked for than a task has) is refused before a single
+run starts. `plan_runs` is the ordering alone (see its docstring).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from fnmatch import fnmatchcase
 from typing import Any
 
@@ -72,13 +74,29 @@ def plan_suite(suite: Suite) -> Plan:
     runs = plan_runs(suite, task_names, backend_names, get_task)
     notes += _unused_patterns(suite)
     for name in task_names:  # bad or missing data is bad input: refuse it before any run
-        get_task(name).split(0)
+        _check_rows(get_task(name), runs)
     return Plan(tuple(runs), tuple(notes))
+
+
+def _check_rows(task, runs: list[PlannedRun]) -> None:
+    """Load the task's data; SuiteError when a run asks for more training rows than it has,
+    or for a row subset of a task whose test rows are its training rows."""
+    available = len(task.split(0).y_train)
+    asked = {run.recipe: run.train.rows for run in runs
+             if run.task == task.name and run.train.rows is not None}
+    if asked and task.protocol != "holdout":
+        raise SuiteError(f"recipe {next(iter(asked))} asks for rows, but task {task.name} "
+                         f"is evaluated by {task.protocol}; rows is for holdout tasks")
+    for recipe, rows in asked.items():
+        if rows > available:
+            raise SuiteError(f"recipe {recipe} asks for rows={rows}, but task {task.name} "
+                             f"has {available} training rows")
 
 
 def _check_size(suite: Suite, task_names, backend_names) -> None:
     """SuiteError, before a single run is planned, when the plan could exceed max_runs."""
-    recipes = max((len(get_task(t).recipes) + len(suite.custom) for t in task_names), default=0)
+    own = len(_suite_recipes(suite))
+    recipes = max((len(get_task(t).recipes) + own for t in task_names), default=0)
     if suite.recipes is not None:
         recipes = min(recipes, len(suite.recipes))
     bound = len(task_names) * recipes * len(backend_names) * suite.seeds * suite.repeat
@@ -94,7 +112,7 @@ def _unused_patterns(suite: Suite) -> list[str]:
     """Notes for skip and budget patterns that name no run of any task, recipe and backend
     nnbench knows (a typo: such a pattern has no effect). Patterns that only miss the tasks
     or backends of this run, narrowed on the command line, say nothing."""
-    combos = [(t, r, b) for t in TASKS for r in (*get_task(t).recipes, *suite.custom)
+    combos = [(t, r, b) for t in TASKS for r in (*get_task(t).recipes, *_suite_recipes(suite))
               for b in BACKENDS]
     notes = []
     for key, patterns in (("skip", suite.skip), ("budgets", tuple(suite.budgets))):
@@ -105,9 +123,16 @@ def _unused_patterns(suite: Suite) -> list[str]:
     return notes
 
 
+def _suite_recipes(suite: Suite) -> tuple[str, ...]:
+    """The names of the recipes a suite defines: its custom ones and its study's points."""
+    points = tuple(suite.scale.by_recipe()) if suite.scale is not None else ()
+    return (*suite.custom, *points)
+
+
 PLAN_ERRORS = (SuiteError, SpecError, DataError)
 
-def custom_recipe(name: str, table: dict[str, Any], task) -> Recipe:
+def custom_recipe(name: str, table: dict[str, Any], task,
+                  description: str = "") -> Recipe:
     """Build a suite-defined recipe for `task`.
 
     `hidden` gives the hidden sizes (input and output sizes come from the task); `layers` gives
@@ -134,7 +159,8 @@ def custom_recipe(name: str, table: dict[str, Any], task) -> Recipe:
                          f"{task.n_features} inputs and takes {outs} outputs")
     try:
         net = NetSpec(layers=tuple(layers), **net_kw)
-        return Recipe(name, net, TrainSpec(**table), description=f"custom recipe {name}")
+        return Recipe(name, net, TrainSpec(**table),
+                      description=description or f"custom recipe {name}")
     except (SpecError, TypeError) as exc:
         raise SuiteError(f"[recipe.{name}] for task {task.name}: {exc}") from None
 
@@ -157,7 +183,9 @@ def _budget(budgets: dict[str, float], task: str, recipe: str, backend: str) -> 
 
 
 def _recipes(suite: Suite, task) -> list[Recipe]:
-    """The task's recipes the suite asks for (its own and the suite's custom ones)."""
+    """The task's recipes the suite asks for (its own, the suite's custom ones and the points
+    of its scaling study). By default every one of them, or in a suite with a study its
+    points and custom recipes, not the task's own."""
     recipes = dict(task.recipes)
     for name, table in suite.custom.items():
         if name in recipes:
@@ -165,7 +193,17 @@ def _recipes(suite: Suite, task) -> list[Recipe]:
                              f"{task.name}; a custom recipe must not replace it: name yours "
                              f"differently, e.g. [recipe.{name}-mine]")
         recipes[name] = custom_recipe(name, table, task)
-    wanted = suite.recipes if suite.recipes is not None else tuple(recipes)
+    points = suite.scale.points() if suite.scale is not None else []
+    for point in points:
+        recipes[point.recipe] = custom_recipe(point.recipe, point.table, task,
+                                              f"scaling point: {point.axis} {point.value}")
+    if suite.recipes is not None:  # points in the study's order, whatever order names them
+        chosen = [p.recipe for p in points if p.recipe in suite.recipes]
+        wanted = (*chosen, *(r for r in suite.recipes if r not in chosen))
+    elif points:
+        wanted = (*(p.recipe for p in points), *suite.custom)
+    else:
+        wanted = tuple(recipes)
     return [recipes[r] for r in wanted if r in recipes]
 
 
@@ -227,4 +265,21 @@ def plan_runs(suite: Suite, task_names: Iterable[str], backend_names: Iterable[s
     if not runs:
         raise SuiteError("the selection holds no run (every task/recipe/backend combination "
                          "was skipped or absent)")
-    return runs
+    return _chained(runs, suite) if suite.scale is not None else runs
+
+
+def _chained(runs: list[PlannedRun], suite: Suite) -> list[PlannedRun]:
+    """The runs, each point of the scaling study naming the planned run of the point before it
+    on its axis (same task, backend, seed and repeat; `PlannedRun.after`)."""
+    points = suite.scale.by_recipe()
+    last: dict[tuple, str] = {}
+    out = []
+    for run in runs:
+        point = points.get(run.recipe)
+        if point is not None:
+            chain = (point.axis, run.task, run.backend, run.seed, run.repeat)
+            if chain in last:
+                run = replace(run, after=last[chain])
+            last[chain] = run.run_id
+        out.append(run)
+    return out

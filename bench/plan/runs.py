@@ -3,7 +3,8 @@
 `PlannedRun` is one task x recipe x backend x seed (x timing repeat) with the exact specs it
 trains; `Plan` is a suite's whole, ordered list of them. Both are typed here once; plan.json
 and the worker's job file hold `PlannedRun.to_dict()`, and `from_dict` reads every form an
-older nnbench wrote (plans before timing repeats have no `repeat`: it was 0).
+older nnbench wrote (plans before timing repeats have no `repeat`: it was 0). A point of a
+scaling study names the run before it on its axis (`after`, written only when set).
 """
 
 from __future__ import annotations
@@ -42,6 +43,9 @@ class PlannedRun:
     repeat: int = 0
     init: str = "shared"
     timeout: float = 600.0
+    #: the run this one waits for: the cheaper point before it of a scaling study's axis, with
+    #: the same backend, seed and repeat (`bench.execution.dropout`); None for every other run
+    after: str | None = None
 
     @property
     def group(self) -> tuple[str, str, str]:
@@ -49,10 +53,13 @@ class PlannedRun:
         return self.task, self.recipe, self.backend
 
     def to_dict(self) -> dict[str, Any]:
-        return {"run_id": self.run_id, "task": self.task, "recipe": self.recipe,
-                "backend": self.backend, "seed": self.seed, "repeat": self.repeat,
-                "init": self.init, "timeout": self.timeout, "net": self.net.to_dict(),
-                "train": self.train.to_dict()}
+        out = {"run_id": self.run_id, "task": self.task, "recipe": self.recipe,
+               "backend": self.backend, "seed": self.seed, "repeat": self.repeat,
+               "init": self.init, "timeout": self.timeout, "net": self.net.to_dict(),
+               "train": self.train.to_dict()}
+        if self.after is not None:
+            out["after"] = self.after
+        return out
 
     @classmethod
     def from_dict(cls, data: Any) -> PlannedRun:
@@ -77,10 +84,13 @@ class PlannedRun:
                 raise PlanError(f"init={init!r} must be one of {', '.join(INIT_MODES)}")
             if not isinstance(data.get("net"), dict) or not isinstance(data.get("train"), dict):
                 raise PlanError("net and train must be JSON objects (the specs)")
+            after = data.get("after")
+            if after is not None and (not isinstance(after, str) or not after):
+                raise PlanError(f"after={after!r} must be a run id or absent")
             return cls(run_id=data["run_id"], task=data["task"], recipe=data["recipe"],
                        backend=data["backend"], seed=seed, repeat=repeat, init=init,
                        timeout=float(timeout), net=NetSpec.from_dict(data["net"]),
-                       train=TrainSpec.from_dict(data["train"]))
+                       train=TrainSpec.from_dict(data["train"]), after=after)
         except (SpecError, TypeError) as exc:
             raise PlanError(f"planned run {name}: {exc}") from None
         except PlanError as exc:
@@ -100,6 +110,9 @@ class Plan:
         for run in self.runs:
             if run.run_id in seen:
                 raise PlanError(f"the plan holds run {run.run_id} twice")
+            if run.after is not None and run.after not in seen:
+                raise PlanError(f"run {run.run_id} waits for {run.after}, which the plan does "
+                                "not hold before it")
             seen.add(run.run_id)
 
     @property

@@ -4,8 +4,9 @@ A suite file's keys are all optional (see README.md): tasks, backends, recipes, 
 timeout, init, plus `repeat` (timing repeats of every run, default 1), `threads`, `skip` (a
 list of "task/recipe" or "task/recipe/backend" patterns to leave out, `*` matching any name),
 `[budgets]` (pattern = seconds of training per run: the run stops after the epoch that crosses
-it, see TrainSpec.time_budget), and `[recipe.NAME]` tables defining custom recipes by hidden
-sizes. `bench.plan.planner` turns a suite into the ordered list of runs.
+it, see TrainSpec.time_budget), `[recipe.NAME]` tables defining custom recipes by hidden
+sizes, and `[scale]`, a scaling study whose points become recipes (`bench.plan.scale`).
+`bench.plan.planner` turns a suite into the ordered list of runs.
 """
 
 from __future__ import annotations
@@ -19,12 +20,14 @@ from pathlib import Path
 from typing import Any
 
 from bench.plan.runs import INIT_MODES
+from bench.plan.scale import ScaleError, ScaleSpec
 from bench.spec import NetSpec, TrainSpec
 from tasks.registry import closest as suggest
 
-BUILTIN_SUITES = ("quick", "full", "gate")
+BUILTIN_SUITES = ("quick", "full", "gate", "scale")
 SUITE_KEYS = ("tasks", "backends", "recipes", "seeds", "repeat", "epochs", "timeout", "init",
-              "threads", "jobs", "isolation", "max_runs", "skip", "budgets", "recipe")
+              "threads", "jobs", "isolation", "max_runs", "skip", "budgets", "recipe",
+              "scale")
 #: the range every count of a suite must lie in (sane bounds: beyond them a value is a typo)
 COUNTS = {"seeds": (1, 100_000), "repeat": (1, 1_000), "epochs": (1, 10_000_000),
           "threads": (1, 1_024), "jobs": (1, 1_024), "max_runs": (1, 10_000_000)}
@@ -70,6 +73,8 @@ class Suite:
     skip: tuple[str, ...] = ()
     budgets: dict[str, float] = field(default_factory=dict)
     custom: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: a scaling study: its points are planned as recipes (None: no study)
+    scale: ScaleSpec | None = None
 
     def __post_init__(self) -> None:
         for name, (low, high) in COUNTS.items():
@@ -94,13 +99,23 @@ class Suite:
             if unknown:
                 raise SuiteError(f"[recipe.{name}]: unknown key(s) {', '.join(unknown)}; "
                                  f"allowed: {', '.join(CUSTOM_KEYS)}")
+        if self.scale is not None:
+            clash = sorted(set(self.custom) & set(self.scale.by_recipe()))
+            if clash:
+                raise SuiteError(f"[recipe.{clash[0]}] has the name of a point of [scale]; "
+                                 "rename the recipe")
 
     def with_overrides(self, **changes: Any) -> Suite:
         """A copy with the command-line values that were given (None values are ignored)."""
         return replace(self, **{k: v for k, v in changes.items() if v is not None})
 
     def to_dict(self) -> dict[str, Any]:
-        return {f.name: getattr(self, f.name) for f in fields(self)}
+        out = {f.name: getattr(self, f.name) for f in fields(self)}
+        if self.scale is None:
+            del out["scale"]  # plan.json of a suite without a study reads as before
+        else:
+            out["scale"] = self.scale.to_dict()
+        return out
 
     def parallelism(self, cores: int) -> tuple[int, int]:
         """(threads per run, runs at a time) on a machine with `cores` cores.
@@ -179,6 +194,11 @@ def suite_from_toml(text: str, name: str) -> Suite:
     if not isinstance(custom, dict) or not all(isinstance(v, dict) for v in custom.values()):
         raise SuiteError(f"suite {name}: custom recipes are tables, e.g. [recipe.tiny]")
     kwargs["custom"] = custom
+    if "scale" in data:
+        try:
+            kwargs["scale"] = ScaleSpec.from_dict(data["scale"])
+        except ScaleError as exc:
+            raise SuiteError(f"suite {name}: {exc}") from None
     return Suite(**kwargs)
 
 

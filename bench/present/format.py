@@ -12,9 +12,12 @@ import re
 from datetime import datetime
 from typing import Any
 
+from bench.execution.dropout import SKIPPED
 from bench.execution.peak import Peak
 from bench.judge.compare import Change
+from bench.plan.scale import AxisKind
 from bench.results.provenance import Provenance
+from bench.results.scaling import AxisStudy, Crossing, Curve, ScalingStudy, Segment
 from bench.results.stats import Summary
 from bench.results.summary import GroupSummary, Outcome
 
@@ -288,9 +291,10 @@ def spec_line(net: dict[str, Any], train: dict[str, Any]) -> str:
         optimizer += f" {train.get('momentum')}"
     extra = f", l2 {train['l2']:g}" if train.get("l2") else ""
     hidden = f"{net.get('activation')}→" if len(net.get("layers", [])) > 2 else ""
+    rows = f", first {train['rows']:,} rows" if train.get("rows") else ""
     return (f"network {layers} ({hidden}{net.get('output')}, {net.get('loss')}, "
             f"init {net.get('init')}); {optimizer} lr {train.get('lr', 0):g}, {batch}, "
-            f"{train.get('epochs')} epochs{extra}, {train.get('dtype')}")
+            f"{train.get('epochs')} epochs{extra}, {train.get('dtype')}{rows}")
 
 
 def peak_text(peak: Peak) -> str:
@@ -318,6 +322,8 @@ def suite_text(suite: dict[str, Any] | None, plan_file: str = "plan.json") -> st
         parts.append(f"skipped: {', '.join(suite['skip'])}")
     if suite.get("custom"):
         parts.append(f"custom recipes: {', '.join(suite['custom'])}")
+    if isinstance(suite.get("scale"), dict):
+        parts.append(f"scaling study: {scale_text(suite['scale'])}")
     return f"{suite.get('name', 'custom')} ({'; '.join(parts)})"
 
 
@@ -341,7 +347,8 @@ def short_commit(commit: str) -> str:
 MODE_TEXT = {"forked": "forked from a pre-imported process per backend",
              "fresh": "in a fresh process each",
              "decided without a process": "decided without a process (unsupported or "
-                                          "unavailable: no framework imported)"}
+                                          "unavailable: no framework imported)",
+             SKIPPED: "not run (scaling points after one over its budget)"}
 
 
 def execution_text(p: Provenance) -> str:
@@ -396,3 +403,152 @@ def provenance_lines(p: Provenance, runs_file: str = "runs.jsonl",
             ("Python", python), ("Frameworks", frameworks), ("nnbench commit", commits),
             ("Suite", suite_text(p.suite, plan_file)),
             ("Date", date_range(p.first_started, p.last_started)), ("Records", records)]
+
+
+# --- scaling studies ---------------------------------------------------------------------------
+
+def scale_text(scale: dict[str, Any]) -> str:
+    """'width 16..4,096 (9 points), batch 1..1,024 (11 points); budget 5 s per point'."""
+    axes = []
+    for name, table in scale.items():
+        values = table.get("values") if isinstance(table, dict) else None
+        if values:
+            axes.append(f"{name} {min(values):,}..{max(values):,} ({plural(len(values), 'point')})")
+    budget = scale.get("budget")
+    return ", ".join(axes) + (f"; budget {budget:g} s per point" if budget else "")
+
+
+def scaling_intro(study: ScalingStudy) -> str:
+    """What the study measured: its axes, the budget per point and the yardstick."""
+    axes = ", ".join(f"{a.axis} ({a.task}, {plural(len(a.values), 'point')})" for a in study.axes)
+    budget = (f"a budget of {study.budget:g} s of training per point" if study.budget
+              else "no budget per point")
+    peak = (f"the roofline and % of peak use the float32 matmul peak of "
+            f"{study.peak_gflops:,.1f} GFLOP/s measured at the start" if study.peak_gflops
+            else "no matmul peak was measured, so there is no roofline")
+    return f"Axes: {axes}; {budget}; {peak}."
+
+
+def axis_value(kind: AxisKind, value: int) -> str:
+    """'width 256', 'batch 1 (online)', 'rows 60,000'."""
+    return f"{kind.label} {value:,}" + (" (online)" if kind.name == "batch" and value == 1 else "")
+
+
+def measure_name(kind: AxisKind) -> str:
+    return "per-epoch time" if kind.measure == "epoch" else "per-step time"
+
+
+def exponent(k: float) -> str:
+    return DASH if not math.isfinite(k) else f"{k:.2f}"
+
+
+def share(percent: float) -> str:
+    """A share of the matmul peak: '41%', '0.52%'."""
+    if not math.isfinite(percent):
+        return DASH
+    return f"{percent:.0f}%" if percent >= 10 else f"{percent:.2g}%"
+
+
+def axis_title(axis: AxisStudy) -> str:
+    """'synthetic: width — per-step time; network 784-W-W-10, batch 64, first 1,024 rows'."""
+    layers = [str(n) for n in axis.net.get("layers", [])]
+    symbol = {"width": "W", "depth": "D"}.get(axis.axis)
+    if axis.axis == "width":
+        layers = [layers[0], *["W"] * (len(layers) - 2), layers[-1]] if layers else []
+    elif axis.axis == "depth" and layers:
+        layers = [layers[0], f"{layers[1]} x D", layers[-1]]
+    fixed = [f"network {'-'.join(layers)}" + (f" ({symbol} = {axis.axis})" if symbol else "")]
+    if axis.axis != "batch":
+        fixed.append(f"batch {axis.train.get('batch_size')}")
+    if axis.axis != "rows" and axis.train.get("rows"):
+        fixed.append(f"first {axis.train['rows']:,} rows")
+    return f"{axis.task}: {axis.axis} — {measure_name(axis.kind)}; {', '.join(fixed)}"
+
+
+def _segment(segment: Segment, kind: AxisKind, lowest: int, highest: int) -> str:
+    first, last = f"{segment.first:,}", f"{segment.last:,}"
+    if segment.first == segment.last:
+        return f"at {kind.label} {first}"
+    if segment.first == lowest:
+        return f"up to {kind.label} {last}"
+    if segment.last == highest:
+        return f"from {kind.label} {first}"
+    return f"from {kind.label} {first} to {last}"
+
+
+def fastest_text(axis: AxisStudy) -> str:
+    """'numpy is fastest up to width 256; keras from width 512 to 2,048; keras-jax at width
+    4,096' (over the backends that ran each value)."""
+    segments = axis.fastest
+    if not segments:
+        return "no backend finished a point ok"
+    lowest, highest = segments[0].first, segments[-1].last
+    if len(segments) == 1 and lowest == highest:
+        return (f"{segments[0].backend} is fastest at {axis.kind.label} {lowest:,}, the only "
+                "value that ran")
+    if len(segments) == 1:
+        return (f"{segments[0].backend} is fastest at every {axis.kind.label} that ran "
+                f"({lowest:,} to {highest:,})")
+    parts = [_segment(s, axis.kind, lowest, highest) for s in segments]
+    return "; ".join(f"{s.backend} {'is fastest ' if i == 0 else ''}{part}"
+                     for i, (s, part) in enumerate(zip(segments, parts)))
+
+
+def crossing_cell(c: Crossing | None, kind: AxisKind) -> str:
+    """'faster from width 512', 'slower throughout', '... (order changes 3 times)'."""
+    if c is None:
+        return DASH
+    word = "faster" if c.faster_at_end else "slower"
+    text = f"{word} throughout" if c.since is None else f"{word} from {kind.label} {c.since:,}"
+    return text + (f" (order changes {c.changes} times)" if c.changes > 1 else "")
+
+
+def half_peak_cell(curve: Curve, kind: AxisKind) -> str:
+    if kind.measure == "epoch" or curve.half_peak is None:
+        return DASH
+    return axis_value(kind, curve.half_peak)
+
+
+def time_range_cell(curve: Curve) -> str:
+    """'12.1 µs (16) → 4.2 ms (4,096)': the median time at the smallest and largest point."""
+    if not curve.points:
+        return DASH
+    first, last = curve.points[0], curve.points[-1]
+    if first is last:
+        return f"{seconds(first.time.median)} ({first.value:,})"
+    return (f"{seconds(first.time.median)} ({first.value:,}) → {seconds(last.time.median)} "
+            f"({last.value:,})")
+
+
+def dropped_cell(curve: Curve, kind: AxisKind) -> str:
+    """The values without an ok point, by reason: 'width 1,024, 2,048: timeout: not run: ...'."""
+    by_reason: dict[tuple[str, str], list[int]] = {}
+    for d in curve.dropped:
+        by_reason.setdefault((d.status, d.reason), []).append(d.value)
+    parts = [f"{kind.label} {', '.join(f'{v:,}' for v in values)}: {status}: {reason}"
+             for (status, reason), values in by_reason.items()]
+    single = [p.value for p in curve.points if p.epochs < 2]
+    if single:
+        parts.append(f"one epoch only (no steady epoch) at {kind.label} "
+                     f"{', '.join(f'{v:,}' for v in single)}")
+    return "; ".join(parts)
+
+
+def scaling_row(axis: AxisStudy, curve: Curve) -> list[str]:
+    """One backend's row of an axis's table (the columns of `scaling_columns`)."""
+    kind = axis.kind
+    cross = next((c for c in axis.crossings if c.backend == curve.backend), None)
+    versus = "reference" if curve.backend == axis.reference else crossing_cell(cross, kind)
+    return [curve.backend, f"{len(curve.points)}/{len(curve.points) + len(curve.dropped)}",
+            time_range_cell(curve), exponent(curve.slope), exponent(curve.top_slope),
+            share(curve.best_percent), half_peak_cell(curve, kind), versus,
+            dropped_cell(curve, kind)]
+
+
+def scaling_columns(axis: AxisStudy, top: int) -> list[str]:
+    """The columns of an axis's table: `top` is how many of the largest points the second
+    exponent is fitted over."""
+    reference = axis.reference or "numpy"
+    return ["backend", "points", f"{measure_name(axis.kind)} (smallest → largest)",
+            "k, all points", f"k, largest {top}", "best % of peak", "half of best % from",
+            f"vs {reference}", "notes"]

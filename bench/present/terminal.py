@@ -17,6 +17,7 @@ from bench.judge.compare import FASTER, SLOWER, Change
 from bench.judge.gate import FLOOR, Verdict, Z
 from bench.present import format as fmt
 from bench.results.provenance import Provenance
+from bench.results.scaling import TOP_POINTS, ScalingStudy
 from bench.results.summary import GroupSummary
 
 #: longest notes cell in the terminal table (the report's notes hold every reason in full)
@@ -82,6 +83,24 @@ def summary_table(summaries: list[GroupSummary], title: str = "nnbench") -> Tabl
                           literal(f"unsupported by design: {', '.join(folded)} (each reason: "
                                   "report.md)"))
     return table
+
+
+def scaling_tables(study: ScalingStudy) -> list[Table | Text]:
+    """Per task x axis of a scaling study: a table of exponents, shares of the peak and
+    crossings per backend (the report's, less its notes column), who is fastest where, and a
+    line per backend with points that did not run ok."""
+    out: list[Table | Text] = []
+    for axis in study.axes:
+        columns = fmt.scaling_columns(axis, TOP_POINTS)[:-1]
+        table = Table(title=literal(fmt.axis_title(axis)), title_justify="left",
+                      header_style="bold")
+        _columns(table, columns, left={"backend"}, wrap=set(columns))
+        for curve in axis.curves:
+            table.add_row(*(literal(cell) for cell in fmt.scaling_row(axis, curve)[:-1]))
+        out += [table, literal(f"fastest: {fmt.fastest_text(axis)}")]
+        out += [literal(f"  {curve.backend}: {fmt.dropped_cell(curve, axis.kind)}", "dim")
+                for curve in axis.curves if fmt.dropped_cell(curve, axis.kind)]
+    return out
 
 
 def _delta_cell(change: Change) -> Text:

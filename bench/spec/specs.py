@@ -160,6 +160,9 @@ class TrainSpec(_SpecDict):
     `batch_size`: 1 = online, None = full batch, k = mini-batch. `time_budget` (seconds): stop
     after the epoch that crosses it. `fd_epsilon`: the step of optimizer="finite-difference"'s
     forward differences (plans and records written before it existed read with the default).
+    `rows`: train on the first `rows` rows of the task's training split (None: all of them).
+    `time_budget` and `rows` are carried out by the harness, not the backends: the monitor
+    stops the run, and a backend only ever sees the rows it trains on.
     """
 
     optimizer: str = "sgd"
@@ -173,6 +176,7 @@ class TrainSpec(_SpecDict):
     dtype: str = "float32"
     time_budget: float | None = None
     fd_epsilon: float = FD_EPSILON
+    rows: int | None = None
 
     def __post_init__(self) -> None:
         _choice("optimizer", self.optimizer, OPTIMIZERS)
@@ -216,6 +220,9 @@ class TrainSpec(_SpecDict):
                 "allowed; fd_epsilon is the step of optimizer='finite-difference' (and only "
                 f"of it): leave it at {FD_EPSILON:g}"
             )
+        if self.rows is not None and (not _is_int(self.rows) or self.rows < 1):
+            raise SpecError(f"rows={self.rows!r} is not allowed; give an integer >= 1 (the "
+                            "first rows of the training split) or None for all of them")
 
 
 @dataclass(frozen=True)

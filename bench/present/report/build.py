@@ -1,6 +1,7 @@
 """The report of a run directory as data: provenance, notes, headline tables, one section per
-task x recipe (table, spec, plots). `markdown` and `html` render a `Report`; `write` writes
-the files.
+task x recipe (table, spec, plots), and for a scaling study its own section (per axis: which
+backend is fastest where, a table of exponents and crossings, plots). `markdown` and `html`
+render a `Report`; `write` writes the files.
 
 Everything comes from the directory's summaries (`bench.results.summary`): every record
 appears in the tables whatever its status, statistics use the `ok` seeds, and a run that
@@ -25,6 +26,7 @@ from bench.present.report.overview import (
 from bench.present.report.table import Table
 from bench.results.provenance import provenance
 from bench.results.rundir import PLAN_FILE, Contents
+from bench.results.scaling import TIE, TOP_POINTS, ScalingStudy, scaling_study
 from bench.results.summary import GroupSummary, summarize_contents
 
 #: longest notes cell in report.md (report.html and summary.csv keep the full text)
@@ -35,6 +37,8 @@ PLOT_TITLES = {"curves": "learning curves (training loss, validation accuracy)",
                "shared_curves": "learning curves (one figure for every task of this recipe "
                                 "that only one backend ran ok)"}
 OVERVIEW_TITLE = f"steady-epoch time and accuracy of every backend against {REFERENCE} (heat maps)"
+SCALING_PLOT_TITLES = {"time": "time and share of the matmul peak against the axis",
+                       "rss": "peak RSS against the width"}
 #: column names of task-specific metrics (others show under their metric name), in this
 #: order, baseline accuracy first, next to the accuracy columns
 METRIC_LABELS = {"majority_accuracy": "majority baseline", "test_auc": "AUC", "test_cost": "cost",
@@ -60,6 +64,27 @@ READING_GUIDE_MD = (
     "in `runs.jsonl`, every statistic in `summary.csv`.")
 
 
+SCALING_GUIDE_MD = (
+    "*How to read:* every point is an ordinary run (its own section below, without plots). "
+    "Along **width**, **depth** and **batch** the time is **per step** (the steady epoch over "
+    "its steps), along **rows** per epoch; each is the median over the point's ok runs. "
+    "**k** is the exponent of time ~ value^k fitted by least squares on log-log, over every "
+    "point and over the largest ones: about 0 where fixed per-step overhead dominates, 1 "
+    "where time grows with the rows or the batch, 2 where it grows with width squared. "
+    "**% of peak** is the steady epoch's GFLOP/s over the machine's float32 matmul peak; "
+    "**half of best % from** is the value from which a backend reaches half its best share: "
+    "below it, its steps are overhead-bound. **vs {reference}** says whether the "
+    "backend is faster than {reference} at the largest value both ran, and since which value; "
+    "there and in **Fastest**, an order changes only when one backend is more than {tie:.0%} "
+    "faster than the other, so that noise between near-equal backends is not named a "
+    "crossover. "
+    "In the plots the dashed line is the roofline, the time at 100% of the peak; hollow "
+    "markers are points that ran a single epoch (no steady epoch). A point is stopped after "
+    "the epoch crossing the budget, and once a point's epoch takes half the budget or more, "
+    "that backend's costlier points on the axis are not run (status timeout, with the reason "
+    "in notes).")
+
+
 @dataclass
 class Group:
     """One task x recipe section."""
@@ -72,6 +97,24 @@ class Group:
     summaries: list[GroupSummary]
     plots: dict[str, Path] = field(default_factory=dict)
     plot_note: str = ""   # why the group has fewer plots than usual, or none
+
+
+@dataclass
+class ScalingAxis:
+    """One task x axis of a scaling study: its title, who is fastest where, its table and
+    plots ({"time": path, "rss": path})."""
+
+    title: str
+    fastest: str
+    table: Table
+    plots: dict[str, Path] = field(default_factory=dict)
+
+
+@dataclass
+class ScalingSection:
+    intro: str
+    axes: list[ScalingAxis]
+    guide: str
 
 
 @dataclass
@@ -88,6 +131,8 @@ class Report:
     overview_title: str = ""
     overview_text: str = ""
     overview_plot: Path | None = None
+    #: the scaling study's section; None for a run directory without one
+    scaling: ScalingSection | None = None
 
     @property
     def backends(self) -> list[str]:
@@ -212,16 +257,40 @@ def outcome_warnings(summaries: list[GroupSummary]) -> list[str]:
     return out
 
 
+def scaling_section(study: ScalingStudy, plots_dir: Path | None = None,
+                    colours: dict[str, str] | None = None) -> ScalingSection:
+    """The study's tables and texts (and, when `plots_dir` is given, its plots)."""
+    plots = {}
+    if plots_dir is not None:
+        from bench.present import scaling_plots  # matplotlib: only when drawing
+
+        plots = scaling_plots.plot_study(study, plots_dir, colours)
+    axes = []
+    for axis in study.axes:
+        table = Table(fmt.scaling_columns(axis, TOP_POINTS),
+                      [fmt.scaling_row(axis, curve) for curve in axis.curves],
+                      [not curve.dropped for curve in axis.curves])
+        axes.append(ScalingAxis(fmt.axis_title(axis), fmt.fastest_text(axis), table,
+                                plots.get((axis.task, axis.axis), {})))
+    reference = next((a.reference for a in study.axes if a.reference), "numpy")
+    return ScalingSection(fmt.scaling_intro(study), axes,
+                          SCALING_GUIDE_MD.format(reference=reference, tie=TIE))
+
+
 def build_report(contents: Contents, plots_dir: Path | None = None) -> Report:
     """Tables (and, when `plots_dir` is given, the plots) of a run directory's contents."""
     summaries = summarize_contents(contents)
     has_peak = contents.peak is not None
+    study = scaling_study(contents)
     plotted: dict[tuple[str, str], dict[str, Path]] = {}
+    colours = None
     if plots_dir is not None:
         from bench.present import plots  # matplotlib: only when drawing
 
-        plotted = plots.plot_report(summaries, plots_dir,
-                                    plots.palette(s.backend for s in summaries))
+        colours = plots.palette(s.backend for s in summaries)
+        # a scaling point's few epochs make no learning curve: the study's plots show them
+        drawn = [s for s in summaries if study is None or s.recipe not in study.recipes]
+        plotted = plots.plot_report(drawn, plots_dir, colours) if drawn else {}
     shared = {}  # a shared figure's path: the tasks it shows
     for (task, _), kinds in plotted.items():
         for path in kinds.values():
@@ -233,7 +302,8 @@ def build_report(contents: Contents, plots_dir: Path | None = None) -> Report:
                      if fmt.spec_line(s.net, s.train)), "")
         group = Group(task, recipe, members[0].target, spec, group_table(members, has_peak),
                       members)
-        if plots_dir is not None and any(s.runs for s in members):
+        is_point = study is not None and recipe in study.recipes   # drawn by the study
+        if plots_dir is not None and any(s.runs for s in members) and not is_point:
             group.plots = plotted.get((task, recipe), {})
             group.plot_note = fmt.plot_note(members, [t for p in group.plots.values()
                                                       for t in shared[p]])
@@ -243,7 +313,8 @@ def build_report(contents: Contents, plots_dir: Path | None = None) -> Report:
                     headline(summaries, lambda s: fmt.time_cell(s, "steady_epoch")),
                     fmt.provenance_lines(provenance(contents), contents.runs_name, PLAN_FILE),
                     warnings_of(contents, summaries),
-                    datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"))
+                    datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+                    scaling=scaling_section(study, plots_dir, colours) if study else None)
     relative = overview(summaries)
     if relative is not None:
         report.overview = overview_table(relative)

@@ -13,7 +13,9 @@ from bench.present.report.build import (
     OVERVIEW_TITLE,
     PLOT_TITLES,
     READING_GUIDE_MD,
+    SCALING_PLOT_TITLES,
     Report,
+    ScalingSection,
     Table,
     anchor,
 )
@@ -79,6 +81,31 @@ def _data_uri(path: Path) -> str:
     return "data:image/png;base64," + base64.b64encode(path.read_bytes()).decode("ascii")
 
 
+def _figure(path: Path, caption: str, wide: bool = False) -> str:
+    caption = html.escape(caption)
+    css = ' class="wide"' if wide else ""
+    return (f'<figure{css}><img src="{_data_uri(path)}" alt="{caption}">'
+            f"<figcaption>{caption}</figcaption></figure>")
+
+
+def _guide(text: str) -> str:
+    return f'<p class="guide">{html.escape(text.replace("*", "").replace("`", ""))}</p>'
+
+
+def _scaling_html(section: ScalingSection, colours: dict[str, str]) -> list[str]:
+    parts = ['<h2 id="scaling-study">Scaling study</h2>',
+             f'<p class="spec">{html.escape(section.intro)}</p>']
+    for axis in section.axes:
+        parts += [f"<h3>{html.escape(axis.title)}</h3>",
+                  f"<p><b>Fastest:</b> {html.escape(axis.fastest)}</p>",
+                  _html_table(axis.table, colours)]
+        if axis.plots:
+            figures = [_figure(path, f"{axis.title}: {SCALING_PLOT_TITLES[kind]}",
+                               wide=kind == "time") for kind, path in axis.plots.items()]
+            parts.append(f'<div class="plots">{"".join(figures)}</div>')
+    return [*parts, _guide(section.guide)]
+
+
 def render_html(report: Report) -> str:
     colours = palette(report.backends)
     title = report.title
@@ -94,6 +121,8 @@ def render_html(report: Report) -> str:
     parts.append("<nav>" + "".join(
         f'<div><a href="#{anchor(g.task, g.recipe)}">{html.escape(g.task)} / '
         f"{html.escape(g.recipe)}</a></div>" for g in report.groups) + "</nav>")
+    if report.scaling is not None:
+        parts += _scaling_html(report.scaling, colours)
     if report.overview is not None:
         parts += [f"<h2>{html.escape(report.overview_title)}</h2>",
                   f'<p class="spec">{html.escape(report.overview_text)}</p>',
@@ -125,13 +154,10 @@ def render_html(report: Report) -> str:
                              f"{html.escape(PLOT_TITLES[kind])}</a></p>")
                 continue
             embedded[path] = anchor(group.task, group.recipe)
-            caption = html.escape(f"{group.task} / {group.recipe}: {PLOT_TITLES[kind]}")
-            wide = ' class="wide"' if kind in WIDE_PLOTS else ""
-            figures.append(f'<figure{wide}><img src="{_data_uri(path)}" alt="{caption}">'
-                           f"<figcaption>{caption}</figcaption></figure>")
+            figures.append(_figure(path, f"{group.task} / {group.recipe}: {PLOT_TITLES[kind]}",
+                                   wide=kind in WIDE_PLOTS))
         if figures:
             parts.append(f'<div class="plots">{"".join(figures)}</div>')
-    guide = READING_GUIDE_MD.replace("*", "").replace("`", "")
-    parts.append(f'<p class="guide">{html.escape(guide)}</p>')
+    parts.append(_guide(READING_GUIDE_MD))
     parts.append("</body></html>")
     return "\n".join(parts)

@@ -17,7 +17,9 @@ from bench.present.report.build import (
     OVERVIEW_TITLE,
     PLOT_TITLES,
     READING_GUIDE_MD,
+    SCALING_PLOT_TITLES,
     Report,
+    ScalingSection,
     Table,
 )
 from bench.results.rundir import PLOTS_DIR
@@ -63,6 +65,8 @@ def render_markdown(report: Report) -> str:
     out += [f"- **Report written**: {report.written_at} by `nnbench report`", ""]
     for warning in report.warnings:
         out += [f"> **Note:** {md_cell(warning)}", ""]
+    if report.scaling is not None:
+        out += scaling_markdown(report.scaling)
     if report.overview is not None:
         out += [f"## {md_cell(report.overview_title)}", "",
                 md_cell(report.overview_text), "", table_markdown(report.overview, backends), ""]
@@ -86,3 +90,17 @@ def render_markdown(report: Report) -> str:
             out += [f"*{md_cell(group.plot_note)}*", ""]
     out += ["---", "", READING_GUIDE_MD, ""]
     return "\n".join(out)
+
+
+def scaling_markdown(section: ScalingSection) -> list[str]:
+    """The scaling study's section: per axis its title, who is fastest where, the table and
+    links to its plots."""
+    out = ["## Scaling study", "", md_cell(section.intro), ""]
+    for axis in section.axes:
+        out += [f"### {md_cell(axis.title)}", "", f"**Fastest:** {md_cell(axis.fastest)}", "",
+                table_markdown(axis.table), ""]
+        if axis.plots:
+            links = [f"[{SCALING_PLOT_TITLES[k]}]({PLOTS_DIR}/{p.name})"
+                     for k, p in axis.plots.items()]
+            out += ["Plots: " + " · ".join(links), ""]
+    return [*out, section.guide, ""]

@@ -47,8 +47,8 @@ def write_report(rundir: RunDir, contents: Contents | None = None) -> tuple[Repo
     """(Re)write summary.csv, plots/, report.md and report.html of `rundir`."""
     contents = contents or rundir.read()
     plots_dir = rundir.plots_dir
-    old = ({*plots_dir.glob("*__*__*.png"), *plots_dir.glob(OVERVIEW_PNG)}
-           if plots_dir.is_dir() else set())
+    old = ({*plots_dir.glob("*__*__*.png"), *plots_dir.glob(OVERVIEW_PNG),
+            *plots_dir.glob("scale-*.png")} if plots_dir.is_dir() else set())
     try:
         report = build_report(contents, plots_dir)
     except OSError as exc:
@@ -57,8 +57,10 @@ def write_report(rundir: RunDir, contents: Contents | None = None) -> tuple[Repo
     finally:  # a plot interrupted half-written
         for tmp in plots_dir.glob("*.tmp") if plots_dir.is_dir() else ():
             tmp.unlink(missing_ok=True)
-    for stale in old - {p for g in report.groups for p in g.plots.values()} - {
-            report.overview_plot}:
+    drawn = {p for g in report.groups for p in g.plots.values()} | {report.overview_plot}
+    if report.scaling is not None:
+        drawn |= {p for axis in report.scaling.axes for p in axis.plots.values()}
+    for stale in old - drawn:
         stale.unlink(missing_ok=True)
     write_summary(rundir, report.summaries)
     _write_text(rundir.report_md, render_markdown(report))

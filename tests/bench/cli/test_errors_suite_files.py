@@ -28,7 +28,7 @@ CASES = [
     run_suite(suite(b'tasks = ["x\xe9r"]\n'), "suite {tmp}/s.toml is not UTF-8 text (byte 11: "
               "invalid continuation byte); save it as UTF-8", case_id="not-utf8"),
     Case("suite-is-a-directory", ("run", "--suite", "{tmp}", "--out", "{tmp}/o"), 2,
-         "is a directory; give a suite TOML file or a built-in suite (quick, full, gate)"),
+         "is a directory; give a suite TOML file or a built-in suite (quick, full, gate, scale)"),
     run_suite(suite(TINY + "timeout = nan\n"), "timeout = nan is not allowed; give a finite "
               "number of seconds > 0", case_id="timeout-nan"),
     run_suite(suite(TINY.replace("seeds = 1", "seeds = 1e9")), "seeds=1000000000.0 is not "

@@ -47,3 +47,16 @@ def test_planned_runs_round_trip_and_read_older_plans():
                          ({"net": {"layers": [2]}}, "layers"), ({"task": ""}, "task")):
         with pytest.raises(PlanError, match=message):
             PlannedRun.from_dict({**run.to_dict(), **bad})
+
+
+def test_a_recipe_may_train_on_the_first_rows_of_a_holdout_task_only():
+    def suite(task, rows):
+        return Suite(tasks=(task,), backends=("numpy",), recipes=("few",), seeds=1,
+                     custom={"few": {"hidden": [8], "rows": rows}})
+
+    (run,) = plan_suite(suite("digits", 200)).runs
+    assert run.train.rows == 200
+    with pytest.raises(SuiteError, match="rows=5000, but task digits has 1347 training rows"):
+        plan_suite(suite("digits", 5000))
+    with pytest.raises(SuiteError, match="task xor is evaluated by resubstitution"):
+        plan_suite(suite("xor", 2))

@@ -20,8 +20,8 @@ def test_defaults_match_the_design_contract():
     assert (net.activation, net.output, net.loss, net.init, net.bias) == (
         "relu", "softmax", "categorical_crossentropy", "glorot_uniform", True)
     assert (train.optimizer, train.lr, train.momentum, train.batch_size, train.epochs,
-            train.shuffle, train.l2, train.seed, train.dtype, train.time_budget) == (
-        "sgd", 0.01, 0.0, 32, 10, True, 0.0, 0, "float32", None)
+            train.shuffle, train.l2, train.seed, train.dtype, train.time_budget, train.rows) == (
+        "sgd", 0.01, 0.0, 32, 10, True, 0.0, 0, "float32", None, None)
     assert train.fd_epsilon == 1e-4  # the course's forward-difference step
 
 
@@ -72,6 +72,7 @@ def test_unknown_net_choices_name_the_field_and_the_allowed_values(field, value,
     ({"l2": -1}, "l2=-1"), ({"seed": -1}, "seed=-1"),
     ({"dtype": "float16"}, "dtype='float16'"), ({"optimizer": "rmsprop"}, "optimizer"),
     ({"time_budget": 0}, "time_budget=0"), ({"shuffle": "yes"}, "shuffle='yes'"),
+    ({"rows": 0}, "rows=0"), ({"rows": 10.5}, "rows=10.5"), ({"rows": True}, "rows=True"),
     ({"optimizer": "finite-difference", "fd_epsilon": 0}, "fd_epsilon=0"),
     ({"optimizer": "finite-difference", "fd_epsilon": float("inf")}, "fd_epsilon=inf"),
     ({"optimizer": "finite-difference", "fd_epsilon": True}, "fd_epsilon=True"),
