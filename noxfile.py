@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
+import sys
+import time
 from pathlib import Path
 
 import nox
@@ -15,6 +18,13 @@ CONSTRAINTS = ("-c", str(ROOT / "constraints.txt"))
 nox.options.sessions = ["tests", "lint"]
 nox.options.reuse_existing_virtualenvs = True
 
+#: the one environment every session that trains a network shares (tests, bench, verify, perf):
+#: the frameworks weigh about 3.7 GB, so they are installed once, not once per session
+FRAMEWORKS_ENV = ROOT / ".nox" / "frameworks"
+EXTRAS = "all,dev"
+#: what the installed environment was built from; a change to either reinstalls it
+INSTALL_INPUTS = ("pyproject.toml", "constraints.txt")
+
 
 def data_env() -> dict[str, str]:
     """Point the loaders at ../shared/data when it is there and nothing else was chosen."""
@@ -23,7 +33,53 @@ def data_env() -> dict[str, str]:
     return {}
 
 
-@nox.session
+def _install_stamp() -> str:
+    digest = hashlib.sha256(EXTRAS.encode())
+    for name in INSTALL_INPUTS:
+        digest.update((ROOT / name).read_bytes())
+    return digest.hexdigest()
+
+
+def frameworks(session: nox.Session) -> Path:
+    """The shared environment's bin/ directory, created and installed on first use (and again
+    when pyproject.toml or constraints.txt changed)."""
+    bin_dir = FRAMEWORKS_ENV / ("Scripts" if os.name == "nt" else "bin")
+    python = bin_dir / ("python.exe" if os.name == "nt" else "python")
+    stamp = FRAMEWORKS_ENV / ".installed"
+    wanted = _install_stamp()
+    if stamp.is_file() and stamp.read_text() == wanted and python.exists():
+        return bin_dir
+    if not python.exists():
+        # virtualenv (a dependency of nox) needs no ensurepip, which some system Pythons lack
+        session.run(sys.executable, "-m", "virtualenv", "--quiet", str(FRAMEWORKS_ENV),
+                    external=True)
+    session.log(f"installing nnbench[{EXTRAS}] with every framework (TensorFlow, PyTorch, JAX, "
+                f"scikit-learn, PyBrain: about 3.7 GB) into {FRAMEWORKS_ENV}; the first time "
+                "takes a few minutes and prints nothing meanwhile, later sessions reuse it")
+    started = time.monotonic()
+    session.run(str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
+                *CONSTRAINTS, "-e", f".[{EXTRAS}]", external=True)
+    stamp.write_text(wanted)
+    session.log(f"installed in {time.monotonic() - started:.0f} s")
+    return bin_dir
+
+
+def in_frameworks(session: nox.Session, bin_dir: Path, program: str, *args: str,
+                  env: dict[str, str] | None = None) -> None:
+    """Run `program` of the shared environment with that environment first on PATH (as nox
+    does for its own environments: a test that starts `ray` or `nnbench` finds this one)."""
+    path = f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}"
+    session.run(str(bin_dir / program), *args, external=True,
+                env={"PATH": path, "VIRTUAL_ENV": str(FRAMEWORKS_ENV), **(env or {})})
+
+
+def shared_session(func):
+    """A session that runs in the shared frameworks environment (nox creates none of its own;
+    nox cannot share one environment between sessions itself)."""
+    return nox.session(venv_backend="none")(func)
+
+
+@shared_session
 def tests(session: nox.Session) -> None:
     """The whole test suite (slow tests included), then the accuracy gate.
 
@@ -31,37 +87,41 @@ def tests(session: nox.Session) -> None:
     task x recipe x backend falls below results/baseline.json by more than its seed spread
     allows (see bench/gate.py). `nox -s tests -- -k spec` runs selected tests and no gate.
     """
-    session.install(*CONSTRAINTS, "-e", ".[all,dev]")
-    session.run("pytest", "-m", "slow or not slow", *session.posargs, env=data_env())
+    bin_dir = frameworks(session)
+    in_frameworks(session, bin_dir, "pytest", "-m", "slow or not slow", *session.posargs,
+                  env=data_env())
     if session.posargs:
         return
-    out = Path(session.create_tmp()) / "gate-run"
+    out = FRAMEWORKS_ENV / "tmp" / "gate-run"
     shutil.rmtree(out, ignore_errors=True)
-    # Accuracy only, so two single-threaded runs at a time (timings of a gate run mean nothing).
-    session.run("nnbench", "run", "--suite", "gate", "--out", str(out), "--jobs", "2",
-                "--threads", "1", env=data_env())
-    session.run("nnbench", "check", str(out), "--baseline", "results/baseline.json")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    # Accuracy only, so two single-threaded runs at a time (timings of a gate run mean
+    # nothing); --quiet: the verdicts matter here, not the 200-row table of the run.
+    in_frameworks(session, bin_dir, "nnbench", "run", "--suite", "gate", "--out", str(out),
+                  "--jobs", "2", "--threads", "1", "--quiet", env=data_env())
+    in_frameworks(session, bin_dir, "nnbench", "check", str(out), "--baseline",
+                  "results/baseline.json")
 
 
-@nox.session
+@shared_session
 def bench(session: nox.Session) -> None:
     """The default quick suite on every installed backend; works offline.
 
     Extra arguments go to `nnbench run`, e.g. `nox -s bench -- --tasks xor --seeds 5`.
     """
-    session.install(*CONSTRAINTS, "-e", ".[all]")
-    session.run("nnbench", "run", *(session.posargs or ["--suite", "quick"]),
-                env={"NNBENCH_OFFLINE": "1", **data_env()})
+    in_frameworks(session, frameworks(session), "nnbench", "run",
+                  *(session.posargs or ["--suite", "quick"]),
+                  env={"NNBENCH_OFFLINE": "1", **data_env()})
 
 
-@nox.session
+@shared_session
 def verify(session: nox.Session) -> None:
     """Prove every backend trains the same network: losses and weights against NumPy's."""
-    session.install(*CONSTRAINTS, "-e", ".[all]")
-    session.run("nnbench", "verify", *session.posargs, env=data_env())
+    in_frameworks(session, frameworks(session), "nnbench", "verify", *session.posargs,
+                  env=data_env())
 
 
-@nox.session
+@shared_session
 def perf(session: nox.Session) -> None:
     """Speed benchmarks (pytest-benchmark), saved under results/perf/, then the table of each
     adapter against its framework's idiomatic loop (benchmarks/ratios.py) and the cost of a
@@ -72,13 +132,14 @@ def perf(session: nox.Session) -> None:
     so one pytest process covers every backend. Compare with the last saved run and fail on a
     slowdown: `nox -s perf -- --benchmark-compare --benchmark-compare-fail=median:15%`.
     """
-    session.install(*CONSTRAINTS, "-e", ".[all,dev]")
-    session.run("pytest", "benchmarks", "-m", "slow or not slow", "--benchmark-only",
-                "--benchmark-autosave", "--benchmark-storage=file://results/perf",
-                "--benchmark-columns=min,median,iqr,mean,rounds", "--benchmark-sort=name",
-                *session.posargs)
-    session.run("python", "benchmarks/ratios.py")
-    session.run("python", "benchmarks/step_cost.py")
+    bin_dir = frameworks(session)
+    in_frameworks(session, bin_dir, "pytest", "benchmarks", "-m", "slow or not slow",
+                  "--benchmark-only", "--benchmark-autosave",
+                  "--benchmark-storage=file://results/perf",
+                  "--benchmark-columns=min,median,iqr,mean,rounds", "--benchmark-sort=name",
+                  *session.posargs)
+    in_frameworks(session, bin_dir, "python", "benchmarks/ratios.py")
+    in_frameworks(session, bin_dir, "python", "benchmarks/step_cost.py")
 
 
 @nox.session

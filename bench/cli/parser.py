@@ -86,6 +86,10 @@ def build_parser() -> argparse.ArgumentParser:
                           "failed,timeout --timeout 1800; their new records replace the old")
     run.add_argument("--max-runs", type=positive(int), dest="max_runs",
                      help=f"the most runs a plan may hold (default {DEFAULT_MAX_RUNS:,})")
+    run.add_argument("--quiet", action="store_true",
+                     help="print no line per run and no table: only the plan, the notes and "
+                          "where the records and the report are (e.g. in CI, before "
+                          "`nnbench check`)")
 
     report = commands.add_parser("report", help="(re)write DIR/report.md, DIR/report.html, "
                                  "DIR/plots/ and DIR/summary.csv from DIR/runs.jsonl")

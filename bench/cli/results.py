@@ -40,8 +40,8 @@ def _open(path, reference_ok: bool = False) -> RunDir:
         raise UsageError(str(exc)) from None
 
 
-def summarize_dir(rundir: RunDir, console: Console) -> int:
-    """Write summary.csv for a run directory and print its table."""
+def summarize_dir(rundir: RunDir, console: Console, table: bool = True) -> int:
+    """Write summary.csv for a run directory and print its table (unless `table` is False)."""
     contents = rundir.read()
     if contents.bad_lines:
         console.print(f"warning: skipped unreadable line(s) "

@@ -76,12 +76,12 @@ def cmd_run(args: argparse.Namespace, console: Console) -> int:
         retry = names("retry", args.retry, list(RETRYABLE), what="status") or ()
         with prepare_session(suite, args.out, args.resume, retry=retry,
                              command=shlex.join(["nnbench", *sys.argv[1:]])) as session:
-            return _run(session, console)
+            return _run(session, console, quiet=args.quiet)
     except InputError as exc:
         raise UsageError(str(exc)) from None
 
 
-def _run(session, console: Console) -> int:
+def _run(session, console: Console, quiet: bool = False) -> int:
     out, todo = session.rundir.path, session.todo
     for note in session.notes:
         console.print(f"note: {note}", highlight=False, markup=False, soft_wrap=True)
@@ -110,7 +110,7 @@ def _run(session, console: Console) -> int:
     def on_done(record: Record) -> None:
         finished[0] += 1
         progress.advance(bar)
-        if not console.is_terminal:
+        if not console.is_terminal and not quiet:
             console.print(f"[{finished[0]}/{len(todo)}] {record.run_id}: {describe(record)} "
                           f"({record.wall_seconds or 0:.1f} s)",
                               highlight=False, markup=False, soft_wrap=True)
@@ -129,7 +129,8 @@ def _run(session, console: Console) -> int:
               f"{resume}", file=stderr())
         return EXIT_BAD_INPUT
     try:
-        return summarize_dir(session.rundir, console) or report_dir(session.rundir, console)
+        return (summarize_dir(session.rundir, console, table=not quiet)
+                or report_dir(session.rundir, console))
     except KeyboardInterrupt:
         print(f"nnbench run: interrupted while writing the report; every record is in "
               f"{out / RUNS_FILE}. Write the report with:\n  "
