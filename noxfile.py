@@ -54,8 +54,9 @@ def frameworks(session: nox.Session) -> Path:
         session.run(sys.executable, "-m", "virtualenv", "--quiet", str(FRAMEWORKS_ENV),
                     external=True)
     session.log(f"installing nnbench[{EXTRAS}] with every framework (TensorFlow, PyTorch, JAX, "
-                f"scikit-learn, PyBrain: about 3.7 GB) into {FRAMEWORKS_ENV}; the first time "
-                "takes a few minutes and prints nothing meanwhile, later sessions reuse it")
+                f"scikit-learn, PyBrain: about 3.8 GB) into {FRAMEWORKS_ENV}; the first time "
+                "takes a minute or a few (pip prints only its warnings meanwhile); later "
+                "sessions reuse it")
     started = time.monotonic()
     session.run(str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
                 *CONSTRAINTS, "-e", f".[{EXTRAS}]", external=True)

@@ -40,8 +40,8 @@ def _open(path, reference_ok: bool = False) -> RunDir:
         raise UsageError(str(exc)) from None
 
 
-def summarize_dir(rundir: RunDir, console: Console, table: bool = True) -> int:
-    """Write summary.csv for a run directory and print its table (unless `table` is False)."""
+def summarize_dir(rundir: RunDir, console: Console, tables: bool = True) -> int:
+    """Write summary.csv for a run directory and print its tables (unless `tables` is False)."""
     contents = rundir.read()
     if contents.bad_lines:
         console.print(f"warning: skipped unreadable line(s) "
@@ -50,18 +50,24 @@ def summarize_dir(rundir: RunDir, console: Console, table: bool = True) -> int:
                       soft_wrap=True)
     summaries = summarize_contents(contents)
     write_summary(rundir, summaries)
+    if tables:
+        _print_tables(contents, summaries, rundir, console)
+    console.print(f"records: {rundir.records_file}   summary: {rundir.path / SUMMARY_FILE}",
+                  highlight=False, markup=False, soft_wrap=True)
+    return 0
+
+
+def _print_tables(contents, summaries, rundir: RunDir, console: Console) -> None:
     study = scaling_study(contents)
     if study is None:
         console.print(terminal.summary_table(
             summaries, f"nnbench — {rundir.path} — test accuracy: mean ± 95% CI over seeds"))
-    else:  # a row per point and backend would bury the curves; they are in the report
-        for table in terminal.scaling_tables(study):
-            console.print(table)
-        console.print(f"the table of every point ({len(summaries)} rows) is in the report and "
-                      "summary.csv", highlight=False, markup=False)
-    console.print(f"records: {rundir.records_file}   summary: {rundir.path / SUMMARY_FILE}",
-                  highlight=False, markup=False, soft_wrap=True)
-    return 0
+        return
+    # a row per point and backend would bury the curves; they are in the report
+    for table in terminal.scaling_tables(study):
+        console.print(table)
+    console.print(f"the table of every point ({len(summaries)} rows) is in the report and "
+                  "summary.csv", highlight=False, markup=False)
 
 
 def report_dir(rundir: RunDir, console: Console) -> int:

@@ -129,7 +129,7 @@ def _run(session, console: Console, quiet: bool = False) -> int:
               f"{resume}", file=stderr())
         return EXIT_BAD_INPUT
     try:
-        return (summarize_dir(session.rundir, console, table=not quiet)
+        return (summarize_dir(session.rundir, console, tables=not quiet)
                 or report_dir(session.rundir, console))
     except KeyboardInterrupt:
         print(f"nnbench run: interrupted while writing the report; every record is in "

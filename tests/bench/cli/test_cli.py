@@ -50,6 +50,17 @@ def test_run_writes_records_summary_and_table(tmp_path):
     assert "xor" in result.stdout and "perceptron" in result.stdout and "95% CI" in result.stdout
 
 
+def test_quiet_run_prints_where_the_results_are_but_no_run_lines_and_no_table(tmp_path):
+    out = tmp_path / "run"
+    result = nnbench("run", "--tasks", "xor", "--backends", "numpy", "--seeds", "2",
+                     "--recipe", "modern", "--threads", "1", "--quiet", "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    assert len(records(out)) == 2 and (out / "report.md").exists()
+    assert "xor/modern/numpy/1" not in result.stdout      # no line per run
+    assert "95% CI" not in result.stdout                  # no table
+    assert "runs.jsonl" in result.stdout and "report.md" in result.stdout
+
+
 @pytest.mark.parametrize("args, message", [
     (["--tasks", "xr"], "unknown task 'xr' (did you mean 'xor'?); available: and, or, xor"),
     (["--backends", "numpi"], "unknown backend 'numpi' (did you mean 'numpy'?)"),
