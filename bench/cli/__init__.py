@@ -32,6 +32,9 @@ from bench.cli.tools import cmd_fetch, cmd_list, cmd_verify
 from bench.present import encoding
 from tasks import registry as task_registry
 
+#: the width of the tables in a log or a pipe: wide enough for the run table's notes column
+NON_TERMINAL_WIDTH = 200
+
 COMMANDS = {"list": cmd_list, "run": cmd_run, "report": cmd_report, "compare": cmd_compare,
             "reference": cmd_reference, "baseline": cmd_baseline, "check": cmd_check,
             "fetch": cmd_fetch, "verify": cmd_verify}
@@ -41,7 +44,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     out, err = encoding.safe(sys.stdout), stderr()
     # Logs and pipes get a wide table rather than rich's 80-column default.
-    console = Console(file=out) if out.isatty() else Console(file=out, width=160)
+    console = Console(file=out) if out.isatty() else Console(file=out, width=NON_TERMINAL_WIDTH)
     debug = debugging(args.debug)
 
     def say(message: str) -> None:

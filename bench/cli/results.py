@@ -60,8 +60,10 @@ def summarize_dir(rundir: RunDir, console: Console, tables: bool = True) -> int:
 def _print_tables(contents, summaries, rundir: RunDir, console: Console) -> None:
     study = scaling_study(contents)
     if study is None:
-        console.print(terminal.summary_table(
-            summaries, f"nnbench — {rundir.path} — test accuracy: mean ± 95% CI over seeds"))
+        for part in terminal.summary_output(
+                summaries, f"nnbench — {rundir.path} — test accuracy: mean ± 95% CI over seeds",
+                console.width):
+            console.print(part)
         return
     # a row per point and backend would bury the curves; they are in the report
     for table in terminal.scaling_tables(study):

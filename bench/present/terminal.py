@@ -51,38 +51,79 @@ def _fold_unsupported(members: list[GroupSummary]) -> tuple[list[GroupSummary], 
         sum(s.runs for s in folded)
 
 
-def summary_table(summaries: list[GroupSummary], title: str = "nnbench") -> Table:
-    """Mean test accuracy ± 95% CI over seeds, seed range, times, run counts and notes per
-    task x recipe x backend; the backends that cannot train a task x recipe by design share
-    one row."""
+#: below this console width the run table leaves its notes column out and the notes follow
+#: the table as lines of their own (else rich squeezes the notes to nothing)
+NOTES_COLUMN_MIN_WIDTH = 170
+
+
+def summary_output(summaries: list[GroupSummary], title: str = "nnbench",
+                   width: int = NOTES_COLUMN_MIN_WIDTH) -> list[Table | Text]:
+    """What `nnbench run` and `report` print for a console `width` columns wide: the summary
+    table, with its notes in a column where there is room for one, else under it, a line per
+    row with a note."""
+    if width >= NOTES_COLUMN_MIN_WIDTH:
+        return [summary_table(summaries, title)]
+    lines = [literal(f"{'/'.join(key)}: {note}", "dim") for key, note in _row_notes(summaries)]
+    return [summary_table(summaries, title, notes=False),
+            *([literal("notes:")] if lines else []), *lines]
+
+
+def summary_table(summaries: list[GroupSummary], title: str = "nnbench",
+                  notes: bool = True) -> Table:
+    """Mean test accuracy ± 95% CI over seeds, seed range, times, run counts and (unless
+    `notes` is False) notes per task x recipe x backend; the backends that cannot train a
+    task x recipe by design share one row."""
     table = Table(title=literal(title), title_justify="left", header_style="bold")
-    _columns(table, ("task", "recipe", "backend", "test acc (95% CI)", "worst..best",
-                     "train acc", "fit", "steady epoch", "runs", "notes"),
-             left={"task", "recipe", "backend", "runs", "notes"}, wrap={"notes"})
-    groups: dict[tuple[str, str], list[GroupSummary]] = {}
-    for s in summaries:
-        groups.setdefault((s.task, s.recipe), []).append(s)
+    columns = ("task", "recipe", "backend", "test acc (95% CI)", "worst..best", "train acc",
+               "fit", "steady epoch", "runs", "notes")
+    _columns(table, columns if notes else columns[:-1],
+             left={"task", "recipe", "backend", "runs", "notes"}, wrap={"runs", "notes"})
     previous_task = None
-    for (task, recipe), members in groups.items():
+    for (task, recipe), rows, folded, folded_runs in _row_groups(summaries):
         if previous_task is not None and task != previous_task:
             table.add_section()
         previous_task = task
-        rows, folded, folded_runs = _fold_unsupported(members)
         first = True
         for s in rows:
-            table.add_row(literal(task if first else ""), literal(recipe if first else ""),
-                          literal(s.backend), fmt.accuracy_cell(s), fmt.worst_best(s),
-                          fmt.train_accuracy(s), fmt.time_cell(s, "fit"),
-                          fmt.time_cell(s, "steady_epoch"), literal(fmt.runs_cell(s)),
-                          literal(fmt.clip(fmt.notes(s), NOTES_CELL_CHARS, IN_FULL)))
+            cells = [literal(task if first else ""), literal(recipe if first else ""),
+                     literal(s.backend), fmt.accuracy_cell(s), fmt.worst_best(s),
+                     fmt.train_accuracy(s), fmt.time_cell(s, "fit"),
+                     fmt.time_cell(s, "steady_epoch"), literal(fmt.runs_cell(s))]
+            table.add_row(*cells, *([literal(_note(s))] if notes else []))
             first = False
         if folded:
-            table.add_row(literal(task if first else ""), literal(recipe if first else ""),
-                          literal(f"{len(folded)} others"), *[fmt.DASH] * 5,
-                          literal(f"0/{folded_runs} ok · unsupported {folded_runs}"),
-                          literal(f"unsupported by design: {', '.join(folded)} (each reason: "
-                                  "report.md)"))
+            cells = [literal(task if first else ""), literal(recipe if first else ""),
+                     literal(f"{len(folded)} others"), *[fmt.DASH] * 5,
+                     literal(f"0/{folded_runs} ok · unsupported {folded_runs}")]
+            table.add_row(*cells, *([literal(_folded_note(folded))] if notes else []))
     return table
+
+
+def _row_groups(summaries: list[GroupSummary]):
+    """Per task x recipe, in the summaries' order: (key, rows, folded backends, their runs)."""
+    groups: dict[tuple[str, str], list[GroupSummary]] = {}
+    for s in summaries:
+        groups.setdefault((s.task, s.recipe), []).append(s)
+    for key, members in groups.items():
+        yield (key, *_fold_unsupported(members))
+
+
+def _row_notes(summaries: list[GroupSummary]) -> list[tuple[tuple[str, ...], str]]:
+    """((task, recipe, backend), note) of every row of the table that has a note."""
+    out = []
+    for (task, recipe), rows, folded, _ in _row_groups(summaries):
+        out += [((task, recipe, s.backend), _note(s)) for s in rows if _note(s)]
+        if folded:
+            out.append(((task, f"{recipe}, {len(folded)} others"), _folded_note(folded)))
+    return out
+
+
+def _note(s: GroupSummary) -> str:
+    return fmt.clip(fmt.notes(s), NOTES_CELL_CHARS, IN_FULL)
+
+
+def _folded_note(folded: list[str]) -> str:
+    return f"unsupported by design: {', '.join(folded)} (each reason: report.md)"
 
 
 def scaling_tables(study: ScalingStudy) -> list[Table | Text]:

@@ -9,6 +9,7 @@ from rich.console import Console
 from bench.execution.records import Record
 from bench.plan.runs import PlannedRun
 from bench.present import format as fmt
+from bench.present import terminal
 from bench.present.report.build import outcome_warnings
 from bench.present.terminal import NOTES_CELL_CHARS, summary_table
 from bench.results.summary import summarize_records
@@ -102,3 +103,17 @@ def test_closing_notes_tell_unsupported_by_design_from_runs_that_did_not_finish(
     assert "--resume --retry failed,timeout --out DIR" in notes[3]
     assert all("did not finish" not in note for note in notes[:3])
     assert outcome_warnings(summarize_records([record("xor", "modern", "numpy")])) == []
+
+
+def test_a_narrow_console_gets_the_notes_under_the_table_not_squeezed_into_a_column():
+    summaries = summarize_records(perceptron_records())
+    wide, narrow = (terminal.summary_output(summaries, "t", width) for width in (200, 100))
+    assert len(wide) == 1 and wide[0].columns[-1].header == "notes"
+    assert narrow[0].columns[-1].header == "runs"
+    out = io.StringIO()
+    console = Console(file=out, width=100)
+    for part in narrow:
+        console.print(part)
+    text = out.getvalue()
+    assert "xor/perceptron, 4 others: unsupported by design: sklearn, torch, keras, pybrain" \
+        in " ".join(text.split())
