@@ -24,12 +24,16 @@ def cmd_verify(args: argparse.Namespace, console: Console) -> int:
     backends = names("backends", args.backends, list(BACKENDS)) or available_backends()
     cases = list(names("cases", args.cases, list(verification.CASES)) or verification.CASES)
     n_threads = args.threads or threads.default_threads()
-    console.print(f"nnbench verify: {len(cases)} case(s) on {len(backends)} backend(s), float64, "
+    device = getattr(args, "device", "cpu")
+    on = "" if device == "cpu" else f" on device {device} (the reference on the CPU)"
+    console.print(f"nnbench verify: {len(cases)} case(s) on {len(backends)} backend(s){on}, "
+                  "float64, "
                   f"shared initial weights; tolerance {verification.TOLERANCE:g} against "
                   f"{verification.REFERENCE}", highlight=False, soft_wrap=True)
     rows = verification.verify(
         list(backends), cases, n_threads,
-        on_backend=None if console.is_terminal else lambda b: console.print(f"  {b} ..."))
+        on_backend=None if console.is_terminal else lambda b: console.print(f"  {b} ..."),
+        device=device)
     console.print(terminal.verify_table(rows))
     deviations = {(r.backend, d) for r in rows for d in r.deviations}
     for backend, text in sorted(deviations):
