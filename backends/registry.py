@@ -4,6 +4,9 @@ Adding a backend means adding its package and one `BackendEntry` line below. A p
 its Model class (the only module that imports its framework) and `capabilities`, a
 framework-free module whose `unsupported(net, train)` says what it cannot follow: the harness
 asks it in its own process, so an unsupported run costs no worker process and no import.
+The same module may declare `DEVICES` (the devices it can train on; absent: the CPU only) and
+`device_env(device, env)` (environment a worker needs for a device, e.g. KERAS_TORCH_DEVICE),
+so a run asking a CPU-only backend for `cuda` is unsupported without a process either.
 Keras-style variants of one module (e.g. Keras on another engine) are separate entries that
 share a module and differ in `env` (environment set in the worker process before the
 framework is imported).
@@ -18,6 +21,7 @@ import os
 from dataclasses import dataclass, field
 
 from bench.spec import NetSpec, SpecError, TrainSpec, check_pair
+from bench.spec.devices import DEVICES
 
 
 @dataclass(frozen=True)
@@ -55,16 +59,46 @@ class BackendEntry:
     def decides_without_import(self) -> bool:
         return self.capabilities is not None
 
-    def unsupported_reason(self, net: NetSpec, train: TrainSpec) -> str | None:
-        """Why the backend cannot follow (net, train), or None; decided without importing the
-        framework. LookupError for an entry without a `capabilities` module."""
+    def unsupported_reason(self, net: NetSpec, train: TrainSpec,
+                           device: str = "cpu") -> str | None:
+        """Why the backend cannot follow (net, train) on `device`, or None; decided without
+        importing the framework. LookupError for an entry without a `capabilities` module."""
         if self.capabilities is None:
             raise LookupError(f"backend {self.name!r} declares no capabilities")
         try:
             check_pair(net, train)
         except SpecError as error:
             return str(error)
+        reason = self.device_reason(device)
+        if reason:
+            return reason
         return importlib.import_module(self.capabilities).unsupported(net, train)
+
+    @property
+    def devices(self) -> tuple[str, ...]:
+        """The devices the backend can train on, as its capabilities declare (the CPU only
+        when they say nothing; every device for a backend without capabilities, whose
+        worker decides)."""
+        if self.capabilities is None:
+            return DEVICES
+        return tuple(getattr(importlib.import_module(self.capabilities), "DEVICES", ("cpu",)))
+
+    def device_reason(self, device: str) -> str | None:
+        """None when the backend can train on `device`, else why not (no framework import)."""
+        if device in self.devices:
+            return None
+        return (f"{self.name} runs on the CPU only: {self.framework} has no {device} device; "
+                f"run it with --device cpu (or auto)")
+
+    def env_for(self, device: str = "cpu") -> dict[str, str]:
+        """The environment of a worker of this backend on `device`: `env`, plus what the
+        capabilities' `device_env(device, env)` adds (e.g. Keras's device variables)."""
+        env = dict(self.env)
+        if self.capabilities is not None:
+            device_env = getattr(importlib.import_module(self.capabilities), "device_env", None)
+            if device_env is not None:
+                env.update(device_env(device, dict(self.env)))
+        return env
 
 
 BACKENDS: dict[str, BackendEntry] = {
