@@ -48,3 +48,52 @@ def framework_threads() -> dict:
 
 def feed(X: np.ndarray, T: np.ndarray, train: TrainSpec, threads: int):
     return SharedOrder(X, T, train)
+
+
+# --- devices ----------------------------------------------------------------------------------
+
+def _gpus() -> list:
+    import jax
+
+    try:
+        return [d for d in jax.devices() if d.platform == "gpu"]
+    except RuntimeError:  # JAX_PLATFORMS names a platform this jaxlib cannot start
+        return []
+
+
+def device_unavailable(device: str) -> str | None:
+    import jax
+
+    if device == "cpu":
+        return None
+    if not _gpus():
+        return (f"jax {jax.__version__} sees no GPU (a CPU-only jaxlib, or no GPU: install "
+                "jax[cuda12]); run with --device cpu")
+    return None
+
+
+def device_info(device: str) -> dict:
+    import jax
+
+    if device == "cpu":
+        return {"kind": "cpu"}
+    gpu = _gpus()[0]
+    info = {"kind": "cuda", "name": gpu.device_kind, "framework": f"jax {jax.__version__}",
+            "matmul_precision": full_precision()}
+    stats = getattr(gpu, "memory_stats", lambda: None)() or {}
+    if "bytes_limit" in stats:
+        info["memory_gib"] = round(stats["bytes_limit"] / 2**30, 1)
+    return info
+
+
+def full_precision() -> str:
+    import jax
+
+    jax.config.update("jax_default_matmul_precision", "highest")
+    return "highest (jax_default_matmul_precision='highest': no TF32)"
+
+
+def synchronize() -> None:
+    import jax
+
+    (jax.device_put(0.0) + 0).block_until_ready()  # in order after all queued work
