@@ -96,6 +96,10 @@ class KerasModel(BaseModel):
             info["transfer"] = "per batch, by Keras's own feed (no copy before training)"
         return info
 
+    @classmethod
+    def matmul_peak(cls, device: str) -> float | None:
+        return engine.current.matmul_peak(device) if engine.current else None
+
     def synchronize(self) -> None:
         if self.device != "cpu" and engine.current is not None:
             engine.current.synchronize()

@@ -74,6 +74,7 @@ import torch._dynamo  # noqa: F401  (see below)
 import torch.nn.functional as F
 from torch import nn
 
+from backends import torch_cuda
 from backends.base import BaseModel
 from backends.protocol import EpochCallback, Weights
 from backends.torch_backend import capabilities
@@ -147,14 +148,6 @@ def _tensor(a: np.ndarray) -> torch.Tensor:
     return torch.from_numpy(a if a.flags.writeable else a.copy())
 
 
-def _no_tf32() -> str:
-    """Switch TF32 off for CUDA matmuls and cuDNN; the precision setting, as recorded."""
-    torch.backends.cuda.matmul.allow_tf32 = False
-    torch.backends.cudnn.allow_tf32 = False
-    torch.set_float32_matmul_precision("highest")
-    return "highest (TF32 off: torch.backends.cuda.matmul.allow_tf32=False, cudnn too)"
-
-
 class TorchModel(BaseModel):
     """A network of `net` trained as `train` says, in PyTorch (see the module docstring)."""
 
@@ -170,7 +163,7 @@ class TorchModel(BaseModel):
         self._tdtype = _DTYPES[train.dtype]
         self._device = torch.device(device)
         if device != "cpu":
-            _no_tf32()
+            torch_cuda.full_precision()
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(train.seed)
             # drawn on the CPU (the same native draws on every device), then moved
@@ -207,30 +200,15 @@ class TorchModel(BaseModel):
             return None
         if device != "cuda":
             return f"torch has no device {device!r} here"
-        if torch.version.cuda is None:
-            return (f"torch {torch.__version__} is a CPU-only build (torch.version.cuda is "
-                    "None); install a CUDA build of torch, or run with --device cpu")
-        if not torch.cuda.is_available():
-            return (f"torch {torch.__version__} (CUDA {torch.version.cuda}) sees no GPU "
-                    "(torch.cuda.is_available() is False); run with --device cpu")
-        return None
+        return torch_cuda.unavailable()
 
     @classmethod
     def device_info(cls, device: str) -> dict:
-        if device == "cpu":
-            return {"kind": "cpu"}
-        props = torch.cuda.get_device_properties(0)
-        return {"kind": "cuda", "name": props.name,
-                "memory_gib": round(props.total_memory / 2**30, 1),
-                "capability": f"{props.major}.{props.minor}", "cuda": torch.version.cuda,
-                "driver": _driver_version(), "framework": f"torch {torch.__version__}",
-                "matmul_precision": _no_tf32()}
+        return {"kind": "cpu"} if device == "cpu" else torch_cuda.device_info()
 
     @classmethod
     def matmul_peak(cls, device: str) -> float | None:
-        if device == "cpu":
-            return None
-        return _cuda_matmul_peak()
+        return None if device == "cpu" else torch_cuda.matmul_peak()
 
     def synchronize(self) -> None:
         if self._device.type == "cuda":
@@ -411,33 +389,3 @@ class TorchModel(BaseModel):
                       for w in (layer.weight.detach() for layer in self.layers))
         return 0.5 * l2 * squares
 
-
-def _driver_version() -> str | None:
-    """The NVIDIA driver's version, from its /proc entry (None where it cannot be read)."""
-    try:
-        with open("/proc/driver/nvidia/version") as fh:
-            for word in fh.readline().split():
-                if word[:1].isdigit() and "." in word:
-                    return word
-    except OSError:
-        pass
-    return None
-
-
-def _cuda_matmul_peak(n: int = 4096, repeats: int = 10) -> float:
-    """The best float32 n x n matmul rate on the GPU, in GFLOP/s (TF32 off), each product
-    timed with CUDA events after a warm-up."""
-    _no_tf32()
-    a = torch.randn(n, n, device="cuda", dtype=torch.float32)
-    b = torch.randn(n, n, device="cuda", dtype=torch.float32)
-    torch.matmul(a, b)
-    torch.cuda.synchronize()
-    best = float("inf")
-    for _ in range(repeats):
-        start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
-        start.record()
-        torch.matmul(a, b)
-        end.record()
-        end.synchronize()
-        best = min(best, start.elapsed_time(end) / 1000)
-    return 2 * n**3 / best / 1e9

@@ -97,3 +97,25 @@ def synchronize() -> None:
     import jax
 
     (jax.device_put(0.0) + 0).block_until_ready()  # in order after all queued work
+
+
+def matmul_peak(device: str, n: int = 4096, repeats: int = 10) -> float | None:
+    """The best float32 n x n matmul rate on the GPU in GFLOP/s (precision "highest")."""
+    import time
+
+    import jax
+    import jax.numpy as jnp
+
+    if device == "cpu":
+        return None
+    full_precision()
+    gpu = _gpus()[0]
+    a = jax.device_put(jnp.ones((n, n), jnp.float32), gpu)
+    product = jax.jit(lambda x: x @ x)
+    product(a).block_until_ready()
+    best = float("inf")
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        product(a).block_until_ready()
+        best = min(best, time.perf_counter() - t0)
+    return 2 * n**3 / best / 1e9

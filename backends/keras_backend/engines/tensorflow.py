@@ -107,3 +107,7 @@ def synchronize() -> None:
     import tensorflow as tf
 
     tf.constant(0.0).numpy()
+
+
+def matmul_peak(device: str) -> float | None:
+    return None  # not measured on TensorFlow (no GPU build on the machines checked)

@@ -48,48 +48,43 @@ def feed(X: np.ndarray, T: np.ndarray, train: TrainSpec, threads: int):
 
 
 
-# --- devices ----------------------------------------------------------------------------------
+# --- devices (torch on CUDA: `backends.torch_cuda`, shared with the torch backend) -----------
 
 def device_unavailable(device: str) -> str | None:
     import os
 
-    import torch
+    from backends import torch_cuda
 
     if device == "cpu":
         return None
-    if torch.version.cuda is None or not torch.cuda.is_available():
-        return (f"torch {torch.__version__} has no usable CUDA device here (CPU-only build or "
-                "no GPU: torch.cuda.is_available() is False); run with --device cpu")
-    if os.environ.get("KERAS_TORCH_DEVICE") != "cuda":
-        return "Keras on torch was imported without KERAS_TORCH_DEVICE=cuda"
-    return None
+    reason = torch_cuda.unavailable()
+    if reason is None and os.environ.get("KERAS_TORCH_DEVICE") != "cuda":
+        reason = "Keras on torch was imported without KERAS_TORCH_DEVICE=cuda"
+    return reason
 
 
 def device_info(device: str) -> dict:
-    import torch
+    from backends import torch_cuda
 
-    if device == "cpu":
-        return {"kind": "cpu"}
-    props = torch.cuda.get_device_properties(0)
-    return {"kind": "cuda", "name": props.name, "memory_gib": round(props.total_memory / 2**30, 1),
-            "capability": f"{props.major}.{props.minor}", "cuda": torch.version.cuda,
-            "framework": f"torch {torch.__version__}", "matmul_precision": full_precision()}
+    return {"kind": "cpu"} if device == "cpu" else torch_cuda.device_info()
 
 
 def full_precision() -> str:
-    import torch
+    from backends import torch_cuda
 
-    torch.backends.cuda.matmul.allow_tf32 = False
-    torch.backends.cudnn.allow_tf32 = False
-    torch.set_float32_matmul_precision("highest")
-    return "highest (TF32 off: torch.backends.cuda.matmul.allow_tf32=False, cudnn too)"
+    return torch_cuda.full_precision()
 
 
 def synchronize() -> None:
-    import torch
+    from backends import torch_cuda
 
-    if torch.cuda.is_available() and torch.cuda.is_initialized():
-        torch.cuda.synchronize()
+    torch_cuda.synchronize()
+
+
+def matmul_peak(device: str) -> float | None:
+    from backends import torch_cuda
+
+    return None if device == "cpu" else torch_cuda.matmul_peak()
 
 
 # --- torch private API (torch 2.x `torch._foreach_*`, as Keras's own torch optimizers use):
