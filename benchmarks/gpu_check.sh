@@ -45,13 +45,26 @@ step() {  # step NAME LIMIT_SECONDS COMMAND...: run it with a time limit, log it
 # --- 1. install (NO_INSTALL=1: leave the Python environment alone, run from the checkout) ----
 if [ "${NO_INSTALL:-0}" = 1 ]; then
     echo "NO_INSTALL=1: nothing installed; running nnbench from the checkout"
-elif ! "$py" -c "import keras, pooch, platformdirs" 2>/dev/null; then
-    if [ -d "$wheels" ]; then
-        "$py" -m pip install --no-index --find-links "$wheels" --no-deps "$wheels"/*.whl \
+elif [ -d "$wheels" ]; then
+    # only the wheels of distributions this Python lacks: its own torch, JAX, ml_dtypes, ...
+    # stay as they are
+    missing=$("$py" - "$wheels" <<'PY'
+import importlib.metadata as md, pathlib, sys
+for wheel in sorted(pathlib.Path(sys.argv[1]).glob("*.whl")):
+    try:
+        md.version(wheel.name.split("-")[0])
+    except md.PackageNotFoundError:
+        print(wheel)
+PY
+)
+    if [ -n "$missing" ]; then
+        echo "installing from $wheels: $(echo "$missing" | xargs -n1 basename | tr '\n' ' ')"
+        # shellcheck disable=SC2086
+        "$py" -m pip install --no-index --find-links "$wheels" --no-deps $missing \
             >"$out/install.log" 2>&1 || echo "pip install from $wheels failed: see install.log"
-    else
-        echo "no wheel folder $wheels (benchmarks/gpu/wheels.sh prepares one); going on"
     fi
+else
+    echo "no wheel folder $wheels (benchmarks/gpu/wheels.sh prepares one); going on"
 fi
 if [ "${NO_INSTALL:-0}" != 1 ] && ! "$py" -m pip install --no-index --no-deps \
         --no-build-isolation -e "$root" >>"$out/install.log" 2>&1; then
