@@ -10,8 +10,8 @@ How a run gets its process (recorded in the record's `executor.mode`):
   run; every run still has a process of its own, started from the same post-import state.
   The servers are started, all at once, before the first run, so that their imports never
   run beside a timed run.
-- "fresh": a new interpreter per run (`isolation="fresh"`, or for a backend whose server
-  could not start; the record's `executor.note` says why).
+- "fresh": a new interpreter per run (`isolation="fresh"`, a run on a GPU, or a run of a
+  backend whose server could not start; the record's `executor.note` says why).
 
 A point of a scaling study (a run with `after`) starts only once the point before it has its
 record, and is not run at all when that one was over its budget (`dropout`); other runs start
@@ -171,6 +171,10 @@ class Runner:
         all importing at once, before any run."""
         splits: dict[str, list[tuple[str, int]]] = {}
         for run in runs:
+            if run.device != "cpu":  # a CUDA context cannot cross a fork: never risk one
+                self.fresh_because[run.label] = (f"runs on {run.device} start in a fresh "
+                                                 "interpreter (no GPU state crosses a fork)")
+                continue
             splits.setdefault(run.label, [])
             if (run.task, run.seed) not in splits[run.label]:
                 splits[run.label].append((run.task, run.seed))

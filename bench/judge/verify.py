@@ -8,7 +8,8 @@ and its parameter count is the net's. A case a backend cannot follow is shown as
 with its reason; anything else (a crash, a disagreement) makes the command exit 1.
 
 Each case runs in a process forked from a server that imported the backend once, so a
-forked run is what is proven equal (`run_backend_process`).
+forked run is what is proven equal (`run_backend_process`); on a GPU each case runs in a
+fresh interpreter instead, as GPU runs of `nnbench run` do (no CUDA state crosses a fork).
 
 With `device="cuda"` (or "auto", resolved per backend as `nnbench run` does) the backends
 compute on the GPU and the NumPy reference on the CPU; a backend without `cuda` is shown as
@@ -21,6 +22,7 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
 import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -178,6 +180,10 @@ def run_backend_process(backend: str, case_names: list[str], threads: int,
         return {name: {"status": "unsupported", "reason": reason} for name in case_names}
     env = {**process.child_environment(threads, entry.env_for(device)),
            DEVICE_VARIABLE: device}
+    if device != "cpu":  # a fresh interpreter per case: no CUDA state can cross a fork
+        with process.scratch_directory("nnbench-verify-") as scratch:
+            return {name: _fresh_case(env, backend, name, scratch, timeout, device)
+                    for name in case_names}
     with process.scratch_directory("nnbench-verify-") as scratch:
         try:
             server = ForkServer(f"{__name__}:prepare", {"backend": backend, "cases": case_names,
@@ -192,6 +198,25 @@ def run_backend_process(backend: str, case_names: list[str], threads: int,
                     for name in case_names}
         finally:
             server.close()
+
+
+def _fresh_case(env: dict[str, str], backend: str, name: str, scratch: Path, timeout: float,
+                device: str) -> dict[str, Any]:
+    job, result, log = (scratch / f"{name}{s}" for s in (".job.json", ".json", ".log"))
+    job.write_text(json.dumps({"backend": backend, "case": name, "device": device}))
+    with open(log, "wb") as out:
+        child = process.start(["-m", "bench.execution.child", f"{__name__}:case_payload",
+                               str(job), str(result)], env, stdout=out, stderr=out)
+        try:
+            child.wait(timeout)
+        except subprocess.TimeoutExpired:
+            process.stop(child)
+            return {"status": "failed", "reason": f"did not finish within {timeout:g} s"}
+    if not result.exists():
+        tail = "".join(log.read_text(errors="replace").splitlines(True)[-8:]).strip()
+        why = process.exit_reason(child.returncode)
+        return {"status": "failed", "reason": f"{why}: {tail}" if tail else why}
+    return json.loads(result.read_text())
 
 
 def _forked_case(server: ForkServer, backend: str, name: str, scratch: Path,
