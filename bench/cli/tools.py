@@ -84,7 +84,8 @@ def list_data() -> dict[str, Any]:
     for name, entry in BACKENDS.items():
         reason = entry.unavailable_reason()
         backends[name] = {"framework": entry.framework, "available": reason is None,
-                          "version": entry.framework_version(), "reason": reason}
+                          "version": entry.framework_version(), "reason": reason,
+                          "devices": list(entry.devices)}
     return {"tasks": tasks, "backends": backends}
 
 
@@ -101,12 +102,12 @@ def cmd_list(args: argparse.Namespace, console: Console) -> int:
                       str(len(t["classes"])), terminal.literal(", ".join(t["recipes"])),
                       terminal.literal(t["description"]))
     backends = Table(title="backends", title_justify="left", header_style="bold")
-    for column in ("backend", "framework", "version / why unavailable"):
+    for column in ("backend", "framework", "devices", "version / why unavailable"):
         backends.add_column(column)
     for name, b in data["backends"].items():
         status = terminal.literal(b["version"] or "") if b["available"] else \
             terminal.literal("unavailable: ", "red").append(b["reason"])
-        backends.add_row(terminal.literal(name), b["framework"], status)
+        backends.add_row(terminal.literal(name), b["framework"], ", ".join(b["devices"]), status)
     console.print(tasks)
     console.print(backends)
     return 0

@@ -242,6 +242,14 @@ def test_a_cpu_only_model_refuses_another_device():
     assert NumpyModel.device_unavailable("cuda") == "numpy runs on the CPU only"
 
 
+def test_list_names_each_backends_devices():
+    result = nnbench("list", "--json")
+    assert result.returncode == 0, result.stderr
+    backends = json.loads(result.stdout)["backends"]
+    assert backends["numpy"]["devices"] == ["cpu"]
+    assert backends["torch"]["devices"] == ["cpu", "cuda"]
+
+
 def test_verify_on_cuda_reports_cpu_only_backends_as_unsupported():
     result = nnbench("verify", "--device", "cuda", "--backends", "sklearn", "--cases", "xor",
                      "--threads", "1")
