@@ -17,9 +17,9 @@ class Clock:
     """Seconds (`clock()`), after `sync()` when one is given."""
 
     def __init__(self, sync: Callable[[], None] | None = None,
-                 now: Callable[[], float] = time.perf_counter) -> None:
+                 now: Callable[[], float] | None = None) -> None:
         self.sync = sync
-        self._now = now
+        self._now = now  # None: time.perf_counter, looked up at every reading
 
     @property
     def synchronizing(self) -> bool:
@@ -28,4 +28,4 @@ class Clock:
     def __call__(self) -> float:
         if self.sync is not None:
             self.sync()
-        return self._now()
+        return (self._now or time.perf_counter)()
