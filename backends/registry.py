@@ -4,9 +4,10 @@ Adding a backend means adding its package and one `BackendEntry` line below. A p
 its Model class (the only module that imports its framework) and `capabilities`, a
 framework-free module whose `unsupported(net, train)` says what it cannot follow: the harness
 asks it in its own process, so an unsupported run costs no worker process and no import.
-The same module may declare `DEVICES` (the devices it can train on; absent: the CPU only) and
-`device_env(device, env)` (environment a worker needs for a device, e.g. KERAS_TORCH_DEVICE),
-so a run asking a CPU-only backend for `cuda` is unsupported without a process either.
+The same module may declare `DEVICES` (the devices it can train on; absent: the CPU only), so
+a run asking a CPU-only backend for `cuda` is unsupported without a process either; an
+entry's `device_env` adds, per device, the environment its worker needs (Keras on torch and
+JAX take a GPU whenever they see one, so a cpu run says so before they are imported).
 Keras-style variants of one module (e.g. Keras on another engine) are separate entries that
 share a module and differ in `env` (environment set in the worker process before the
 framework is imported).
@@ -37,6 +38,8 @@ class BackendEntry:
     #: the framework-free module with `unsupported(net, train)`; None: only the Model class
     #: itself can tell (a backend added with NNBENCH_EXTRA_BACKENDS)
     capabilities: str | None = None
+    #: per device, environment added to `env` in the worker (`env_for`)
+    device_env: dict[str, dict[str, str]] = field(default_factory=dict)
 
     def unavailable_reason(self) -> str | None:
         """None when the framework (and what it requires) is importable, else the fix."""
@@ -91,14 +94,9 @@ class BackendEntry:
                 f"run it with --device cpu (or auto)")
 
     def env_for(self, device: str = "cpu") -> dict[str, str]:
-        """The environment of a worker of this backend on `device`: `env`, plus what the
-        capabilities' `device_env(device, env)` adds (e.g. Keras's device variables)."""
-        env = dict(self.env)
-        if self.capabilities is not None:
-            device_env = getattr(importlib.import_module(self.capabilities), "device_env", None)
-            if device_env is not None:
-                env.update(device_env(device, dict(self.env)))
-        return env
+        """The environment of a worker of this backend on `device`: `env`, plus the device's
+        `device_env` (e.g. KERAS_TORCH_DEVICE)."""
+        return {**self.env, **self.device_env.get(device, {})}
 
 
 BACKENDS: dict[str, BackendEntry] = {
@@ -113,13 +111,18 @@ BACKENDS: dict[str, BackendEntry] = {
                      extra="torch", capabilities="backends.torch_backend.capabilities"),
         BackendEntry("keras", "backends.keras_backend", "KerasModel", "keras", "keras",
                      extra="keras", env={"KERAS_BACKEND": "tensorflow"},
-                     requires=("tensorflow",), capabilities="backends.keras_backend.capabilities"),
+                     requires=("tensorflow",), capabilities="backends.keras_backend.capabilities",
+                     device_env={"cpu": {"CUDA_VISIBLE_DEVICES": ""}}),
         BackendEntry("keras-torch", "backends.keras_backend", "KerasTorchModel", "keras",
                      "keras", extra="keras-torch", env={"KERAS_BACKEND": "torch"},
-                     requires=("torch",), capabilities="backends.keras_backend.capabilities"),
+                     requires=("torch",), capabilities="backends.keras_backend.capabilities",
+                     device_env={"cpu": {"KERAS_TORCH_DEVICE": "cpu"},
+                                 "cuda": {"KERAS_TORCH_DEVICE": "cuda"}}),
         BackendEntry("keras-jax", "backends.keras_backend", "KerasJaxModel", "keras", "keras",
                      extra="keras-jax", env={"KERAS_BACKEND": "jax"}, requires=("jax",),
-                     capabilities="backends.keras_backend.capabilities"),
+                     capabilities="backends.keras_backend.capabilities",
+                     device_env={"cpu": {"JAX_PLATFORMS": "cpu"},
+                                 "cuda": {"JAX_PLATFORMS": "cuda"}}),
         BackendEntry("pybrain", "backends.pybrain_backend", "PybrainModel", "pybrain3",
                      "pybrain3", extra="pybrain",
                      capabilities="backends.pybrain_backend.capabilities"),
