@@ -102,7 +102,7 @@ if [ "${QUICK:-0}" = 1 ]; then
 fi
 
 # --- 2. verify on the device -------------------------------------------------------------------
-step verify 100 sh -c '"$0" -m bench verify --device "$1" --backends "$2" $3 >"$4" 2>&1
+step verify 130 sh -c '"$0" -m bench verify --device "$1" --backends "$2" $3 >"$4" 2>&1
     rc=$?; cat "$4"; exit $rc' "$py" "$device" "$backends" "${cases[*]}" "$out/verify.txt"
 
 # --- 3. MNIST modern, one seed, CPU then device ------------------------------------------------
@@ -112,14 +112,14 @@ if [ -n "$mnist_backends" ]; then
         --backends "$mnist_backends" --device cpu --jobs 3 --threads $(( cores / 3 > 0 ? cores / 3 : 1 )) \
         --timeout 110 --quiet --out "$out/mnist-cpu" "${quick[@]}"
     # one run at a time on the one GPU: no run shares it with another
-    step "mnist-on-$device" 110 "$py" -m bench run --tasks mnist --recipe modern --seeds 1 \
-        --backends "$mnist_backends" --device "$device" --jobs 1 --threads 4 --timeout 100 \
+    step "mnist-on-$device" 100 "$py" -m bench run --tasks mnist --recipe modern --seeds 1 \
+        --backends "$mnist_backends" --device "$device" --jobs 1 --threads 4 --timeout 95 \
         --quiet --out "$out/mnist-on-$device" "${quick[@]}"
 fi
 
 # --- 4. the width sweep on the device ----------------------------------------------------------
 suite="$root/benchmarks/gpu/scale-width.toml"
-step "scale-on-$device" 80 "$py" -m bench run --suite "$suite" --device "$device" \
+step "scale-on-$device" 70 "$py" -m bench run --suite "$suite" --device "$device" \
     --backends "$mnist_backends" --jobs 1 --threads 4 --quiet --out "$out/scale-on-$device" \
     "${quick[@]}"
 

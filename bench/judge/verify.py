@@ -8,8 +8,9 @@ and its parameter count is the net's. A case a backend cannot follow is shown as
 with its reason; anything else (a crash, a disagreement) makes the command exit 1.
 
 Each case runs in a process forked from a server that imported the backend once, so a
-forked run is what is proven equal (`run_backend_process`); on a GPU each case runs in a
-fresh interpreter instead, as GPU runs of `nnbench run` do (no CUDA state crosses a fork).
+forked run is what is proven equal (`run_backend_process`); on a GPU a backend's cases run
+in one fresh interpreter instead, as GPU runs of `nnbench run` start fresh (no CUDA state
+crosses a fork).
 
 With `device="cuda"` (or "auto", resolved per backend as `nnbench run` does) the backends
 compute on the GPU and the NumPy reference on the CPU; a backend without `cuda` is shown as
@@ -180,10 +181,9 @@ def run_backend_process(backend: str, case_names: list[str], threads: int,
         return {name: {"status": "unsupported", "reason": reason} for name in case_names}
     env = {**process.child_environment(threads, entry.env_for(device)),
            DEVICE_VARIABLE: device}
-    if device != "cpu":  # a fresh interpreter per case: no CUDA state can cross a fork
+    if device != "cpu":  # a fresh interpreter for the backend: no CUDA state crosses a fork
         with process.scratch_directory("nnbench-verify-") as scratch:
-            return {name: _fresh_case(env, backend, name, scratch, timeout, device)
-                    for name in case_names}
+            return _fresh_cases(env, backend, case_names, scratch, timeout, device)
     with process.scratch_directory("nnbench-verify-") as scratch:
         try:
             server = ForkServer(f"{__name__}:prepare", {"backend": backend, "cases": case_names,
@@ -200,22 +200,30 @@ def run_backend_process(backend: str, case_names: list[str], threads: int,
             server.close()
 
 
-def _fresh_case(env: dict[str, str], backend: str, name: str, scratch: Path, timeout: float,
-                device: str) -> dict[str, Any]:
-    job, result, log = (scratch / f"{name}{s}" for s in (".job.json", ".json", ".log"))
-    job.write_text(json.dumps({"backend": backend, "case": name, "device": device}))
+def cases_payload(payload: dict[str, Any]) -> dict[str, Any]:
+    """Every case of one backend on a device, in a fresh interpreter."""
+    return run_backend_here(payload["backend"], payload["cases"], payload["device"])
+
+
+def _fresh_cases(env: dict[str, str], backend: str, names: list[str], scratch: Path,
+                 timeout: float, device: str) -> dict[str, dict[str, Any]]:
+    """The cases on `backend` in one fresh interpreter (a failure fails them all, with why)."""
+    job, result, log = (scratch / f"{backend}{s}" for s in (".job.json", ".json", ".log"))
+    job.write_text(json.dumps({"backend": backend, "cases": names, "device": device}))
     with open(log, "wb") as out:
-        child = process.start(["-m", "bench.execution.child", f"{__name__}:case_payload",
+        child = process.start(["-m", "bench.execution.child", f"{__name__}:cases_payload",
                                str(job), str(result)], env, stdout=out, stderr=out)
         try:
             child.wait(timeout)
         except subprocess.TimeoutExpired:
             process.stop(child)
-            return {"status": "failed", "reason": f"did not finish within {timeout:g} s"}
+            failed = {"status": "failed", "reason": f"did not finish within {timeout:g} s"}
+            return {name: failed for name in names}
     if not result.exists():
         tail = "".join(log.read_text(errors="replace").splitlines(True)[-8:]).strip()
         why = process.exit_reason(child.returncode)
-        return {"status": "failed", "reason": f"{why}: {tail}" if tail else why}
+        failed = {"status": "failed", "reason": f"{why}: {tail}" if tail else why}
+        return {name: failed for name in names}
     return json.loads(result.read_text())
 
 

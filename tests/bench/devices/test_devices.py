@@ -258,6 +258,18 @@ def test_verify_on_cuda_reports_cpu_only_backends_as_unsupported():
 
 
 @pytest.mark.skipif(BACKENDS["torch"].unavailable_reason() is not None, reason="torch missing")
+def test_verify_on_cuda_without_a_gpu_says_unavailable_from_a_fresh_process():
+    import torch
+
+    if torch.cuda.is_available():
+        pytest.skip("a GPU is usable here: the cases would run (test_cuda.py covers it)")
+    result = nnbench("verify", "--device", "cuda", "--backends", "torch", "--cases",
+                     "xor,digits", "--threads", "1")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.count("torch@cuda") == 2 and "unavailable" in result.stdout
+
+
+@pytest.mark.skipif(BACKENDS["torch"].unavailable_reason() is not None, reason="torch missing")
 def test_torch_trains_staged_tensors_exactly_as_arrays():
     """The path a GPU run takes (data staged as tensors once, then fit), here on the CPU."""
     from backends.torch_backend import TorchModel
