@@ -13,6 +13,14 @@ activations into labels. A backend subclasses it and writes:
 
 and may override `deviations(net, train)` and `framework_threads()`, and describe its
 framework's own initialisers in `native_init` (recorded as a deviation of init="native" runs).
+
+Devices: a backend that can train on a GPU lists it in `devices` (and in its capabilities'
+`DEVICES`), takes `Model(net, train, device="cuda")`, and overrides `device_unavailable`
+(why this process cannot use the device: no CUDA build, no GPU), `device_info` (what the
+record's env says of the device), `synchronize` (wait for the device's queued work: the
+`clock()` every phase is timed with calls it), `_stage(X, T)` (copy the training data to the
+device once, before training, as its own timed phase) and `matmul_peak` (the device's
+float32 matmul rate, measured with the framework). On the CPU none of them changes anything.
 """
 
 from __future__ import annotations
@@ -21,6 +29,7 @@ from typing import ClassVar
 
 import numpy as np
 
+from backends.clock import Clock
 from backends.protocol import EpochCallback, Weights
 from bench.spec import NetSpec, SpecError, TrainSpec, check_pair, targets
 from bench.spec.weights import check_weights
@@ -33,15 +42,64 @@ class BaseModel:
     framework: ClassVar[str] = "none"
     #: what the framework's own initialisers draw (init="native"); None: the spec's scheme
     native_init: ClassVar[str | None] = None
+    #: the devices it can train on
+    devices: ClassVar[tuple[str, ...]] = ("cpu",)
 
-    def __init__(self, net: NetSpec, train: TrainSpec) -> None:
+    def __init__(self, net: NetSpec, train: TrainSpec, device: str = "cpu") -> None:
         if not isinstance(net, NetSpec) or not isinstance(train, TrainSpec):
             raise TypeError(f"{type(self).__name__}(net, train) needs a NetSpec and a TrainSpec")
+        if device not in self.devices:
+            raise ValueError(f"{self.name} cannot train on device={device!r}; it trains on: "
+                             f"{', '.join(self.devices)}")
         self.net = net
         self.train = train
+        self.device = device
         self.dtype = np.dtype(train.dtype)
         self._epochs_run = 0
+        self._staged: tuple | None = None
         self.loss_history_: list[float] = []
+
+    # --- devices ------------------------------------------------------------------------------
+
+    @classmethod
+    def device_unavailable(cls, device: str) -> str | None:
+        """None when this process can train on `device`, else why not (imports allowed)."""
+        if device in cls.devices:
+            return None
+        return f"{cls.name} runs on the CPU only"
+
+    @classmethod
+    def device_info(cls, device: str) -> dict:
+        """What the record says of the device (kind, name, memory, driver, CUDA version,
+        matmul precision); on the CPU, the kind alone (the CPU model is in env.cpu)."""
+        return {"kind": device}
+
+    @classmethod
+    def matmul_peak(cls, device: str) -> float | None:
+        """The device's measured float32 matmul GFLOP/s (None: not measured; on the CPU the
+        harness measures NumPy's, `bench.execution.peak`)."""
+        return None
+
+    def synchronize(self) -> None:
+        """Return once the device has finished its queued work (nothing to wait for on the
+        CPU)."""
+
+    def clock(self) -> Clock:
+        """The clock to time this model's phases with: synchronizing on a device, plain
+        `time.perf_counter` on the CPU."""
+        return Clock() if self.device == "cpu" else Clock(self.synchronize)
+
+    def stage(self, X: np.ndarray, y: np.ndarray) -> None:
+        """Check X and y and copy them to the device now, so that `fit(X, y)` with the same
+        arrays trains on the copy (the copy is then a phase of its own, not the first
+        epoch's)."""
+        Xc = self._inputs(X, "X")
+        T = self._targets(y, Xc.shape[0])
+        self._staged = (X, y, *self._stage(Xc, T))
+
+    def _stage(self, X: np.ndarray, T: np.ndarray) -> tuple:
+        """(X, T) as `_fit` takes them on the device; the CPU's: the arrays themselves."""
+        return X, T
 
     # --- capabilities -------------------------------------------------------------------------
 
@@ -98,6 +156,11 @@ class BaseModel:
         reason = self.supports(self.net, self.train)
         if reason:
             raise ValueError(f"cannot train this network with {self.name}: {reason}")
+        staged, self._staged = self._staged, None
+        if staged is not None and staged[0] is X and staged[1] is y:
+            self.loss_history_ = list(self._fit(staged[2], staged[3], on_epoch))
+            self._epochs_run = len(self.loss_history_)
+            return self
         X = self._inputs(X, "X")
         if X.shape[0] == 0:
             raise ValueError("X has no rows; fit needs at least one")

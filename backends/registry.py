@@ -4,6 +4,10 @@ Adding a backend means adding its package and one `BackendEntry` line below. A p
 its Model class (the only module that imports its framework) and `capabilities`, a
 framework-free module whose `unsupported(net, train)` says what it cannot follow: the harness
 asks it in its own process, so an unsupported run costs no worker process and no import.
+The same module may declare `DEVICES` (the devices it can train on; absent: the CPU only), so
+a run asking a CPU-only backend for `cuda` is unsupported without a process either; an
+entry's `device_env` adds, per device, the environment its worker needs (Keras on torch and
+JAX take a GPU whenever they see one, so a cpu run says so before they are imported).
 Keras-style variants of one module (e.g. Keras on another engine) are separate entries that
 share a module and differ in `env` (environment set in the worker process before the
 framework is imported).
@@ -18,6 +22,7 @@ import os
 from dataclasses import dataclass, field
 
 from bench.spec import NetSpec, SpecError, TrainSpec, check_pair
+from bench.spec.devices import DEVICES
 
 
 @dataclass(frozen=True)
@@ -33,6 +38,8 @@ class BackendEntry:
     #: the framework-free module with `unsupported(net, train)`; None: only the Model class
     #: itself can tell (a backend added with NNBENCH_EXTRA_BACKENDS)
     capabilities: str | None = None
+    #: per device, environment added to `env` in the worker (`env_for`)
+    device_env: dict[str, dict[str, str]] = field(default_factory=dict)
 
     def unavailable_reason(self) -> str | None:
         """None when the framework (and what it requires) is importable, else the fix."""
@@ -55,16 +62,41 @@ class BackendEntry:
     def decides_without_import(self) -> bool:
         return self.capabilities is not None
 
-    def unsupported_reason(self, net: NetSpec, train: TrainSpec) -> str | None:
-        """Why the backend cannot follow (net, train), or None; decided without importing the
-        framework. LookupError for an entry without a `capabilities` module."""
+    def unsupported_reason(self, net: NetSpec, train: TrainSpec,
+                           device: str = "cpu") -> str | None:
+        """Why the backend cannot follow (net, train) on `device`, or None; decided without
+        importing the framework. LookupError for an entry without a `capabilities` module."""
         if self.capabilities is None:
             raise LookupError(f"backend {self.name!r} declares no capabilities")
         try:
             check_pair(net, train)
         except SpecError as error:
             return str(error)
+        reason = self.device_reason(device)
+        if reason:
+            return reason
         return importlib.import_module(self.capabilities).unsupported(net, train)
+
+    @property
+    def devices(self) -> tuple[str, ...]:
+        """The devices the backend can train on, as its capabilities declare (the CPU only
+        when they say nothing; every device for a backend without capabilities, whose
+        worker decides)."""
+        if self.capabilities is None:
+            return DEVICES
+        return tuple(getattr(importlib.import_module(self.capabilities), "DEVICES", ("cpu",)))
+
+    def device_reason(self, device: str) -> str | None:
+        """None when the backend can train on `device`, else why not (no framework import)."""
+        if device in self.devices:
+            return None
+        return (f"{self.name} runs on the CPU only: {self.framework} has no {device} device; "
+                f"run it with --device cpu (or auto)")
+
+    def env_for(self, device: str = "cpu") -> dict[str, str]:
+        """The environment of a worker of this backend on `device`: `env`, plus the device's
+        `device_env` (e.g. KERAS_TORCH_DEVICE)."""
+        return {**self.env, **self.device_env.get(device, {})}
 
 
 BACKENDS: dict[str, BackendEntry] = {
@@ -79,13 +111,18 @@ BACKENDS: dict[str, BackendEntry] = {
                      extra="torch", capabilities="backends.torch_backend.capabilities"),
         BackendEntry("keras", "backends.keras_backend", "KerasModel", "keras", "keras",
                      extra="keras", env={"KERAS_BACKEND": "tensorflow"},
-                     requires=("tensorflow",), capabilities="backends.keras_backend.capabilities"),
+                     requires=("tensorflow",), capabilities="backends.keras_backend.capabilities",
+                     device_env={"cpu": {"CUDA_VISIBLE_DEVICES": ""}}),
         BackendEntry("keras-torch", "backends.keras_backend", "KerasTorchModel", "keras",
                      "keras", extra="keras-torch", env={"KERAS_BACKEND": "torch"},
-                     requires=("torch",), capabilities="backends.keras_backend.capabilities"),
+                     requires=("torch",), capabilities="backends.keras_backend.capabilities",
+                     device_env={"cpu": {"KERAS_TORCH_DEVICE": "cpu"},
+                                 "cuda": {"KERAS_TORCH_DEVICE": "cuda"}}),
         BackendEntry("keras-jax", "backends.keras_backend", "KerasJaxModel", "keras", "keras",
                      extra="keras-jax", env={"KERAS_BACKEND": "jax"}, requires=("jax",),
-                     capabilities="backends.keras_backend.capabilities"),
+                     capabilities="backends.keras_backend.capabilities",
+                     device_env={"cpu": {"JAX_PLATFORMS": "cpu"},
+                                 "cuda": {"JAX_PLATFORMS": "cuda"}}),
         BackendEntry("pybrain", "backends.pybrain_backend", "PybrainModel", "pybrain3",
                      "pybrain3", extra="pybrain",
                      capabilities="backends.pybrain_backend.capabilities"),

@@ -143,7 +143,7 @@ def run_suite(suite: str | Suite = "quick", *, out: str | Path | None = None,
     """Run a suite as `nnbench run` does and return its run directory.
 
     `overrides` are the suite's fields: tasks, backends, recipes (lists of names), seeds,
-    repeat, epochs, init, threads, jobs, isolation, timeout. `report=False` skips
+    repeat, epochs, init, threads, jobs, isolation, timeout, device. `report=False` skips
     report.md/html and plots (summary.csv is written either way).
     """
     resolved = resolve_suite(suite, **overrides)

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 from bench.spec import NetSpec, TrainSpec
 
+#: the devices it trains on (cuda: the worker checks that the engine has a CUDA build and a GPU)
+DEVICES = ("cpu", "cuda")
+
 
 def unsupported(net: NetSpec, train: TrainSpec) -> str | None:
     """None when Keras can train (net, train) exactly, else the reason it cannot."""

@@ -37,11 +37,14 @@ class KerasModel(BaseModel):
     #: True: the engine's own feed of the batch order (`engines.<engine>.feed`: tf.data on
     #: TensorFlow); False: the `SharedOrder` PyDataset every engine can use (same batches)
     tf_data: ClassVar[bool] = True
+    devices: ClassVar[tuple[str, ...]] = capabilities.DEVICES
 
-    def __init__(self, net: NetSpec, train: TrainSpec) -> None:
+    def __init__(self, net: NetSpec, train: TrainSpec, device: str = "cpu") -> None:
         self._check_engine()
         engine.configure()
-        super().__init__(net, train)
+        super().__init__(net, train, device)
+        if device != "cpu":
+            engine.current.full_precision()
         self._network: network.Network | None = None
 
     @classmethod
@@ -77,6 +80,29 @@ class KerasModel(BaseModel):
     @classmethod
     def framework_threads(cls) -> dict:
         return engine.framework_threads()
+
+    # --- devices (what differs by engine is in engines/<engine>.py) ---------------------------
+
+    @classmethod
+    def device_unavailable(cls, device: str) -> str | None:
+        if engine.ENGINE != cls.engine or engine.current is None:
+            return f"{cls.name} needs KERAS_BACKEND={cls.engine}; this process runs {engine.ENGINE}"
+        return engine.current.device_unavailable(device)
+
+    @classmethod
+    def device_info(cls, device: str) -> dict:
+        info = engine.current.device_info(device) if engine.current else {"kind": device}
+        if device != "cpu":
+            info["transfer"] = "per batch, by Keras's own feed (no copy before training)"
+        return info
+
+    @classmethod
+    def matmul_peak(cls, device: str) -> float | None:
+        return engine.current.matmul_peak(device) if engine.current else None
+
+    def synchronize(self) -> None:
+        if self.device != "cpu" and engine.current is not None:
+            engine.current.synchronize()
 
     # --- weights ------------------------------------------------------------------------------
 

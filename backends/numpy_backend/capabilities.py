@@ -6,6 +6,9 @@ from __future__ import annotations
 
 from bench.spec import NetSpec, TrainSpec
 
+#: the devices it trains on (NumPy computes on the CPU only; `cuda` runs are unsupported)
+DEVICES = ("cpu",)
+
 
 def unsupported(net: NetSpec, train: TrainSpec) -> str | None:
     return None

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from bench.spec import NetSpec, TrainSpec
 
+#: the devices it trains on (PyBrain computes on the CPU only; `cuda` runs are unsupported)
+DEVICES = ("cpu",)
+
 
 def unsupported(net: NetSpec, train: TrainSpec) -> str | None:
     """None when the backend can train (net, train), else the reason it cannot."""

@@ -8,6 +8,10 @@ from __future__ import annotations
 
 from bench.spec import NetSpec, TrainSpec
 
+#: the devices it trains on (scikit-learn's MLP computes on the CPU only; `cuda` runs are
+#: unsupported)
+DEVICES = ("cpu",)
+
 #: spec hidden activation -> MLPClassifier's `activation`
 HIDDEN_ACTIVATIONS = {"linear": "identity", "sigmoid": "logistic", "tanh": "tanh",
                       "relu": "relu"}

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from bench.spec import NetSpec, TrainSpec
 
+#: the devices it trains on (cuda: the worker checks that torch has a CUDA build and a GPU)
+DEVICES = ("cpu", "cuda")
+
 
 def unsupported(net: NetSpec, train: TrainSpec) -> str | None:
     """None when the backend can train (net, train) exactly, else the reason it cannot."""

@@ -1,4 +1,4 @@
-"""`TorchModel`: the PyTorch backend (eager mode, CPU), an MLP of `nn.Linear` layers.
+"""`TorchModel`: the PyTorch backend (eager mode, CPU or CUDA), an MLP of `nn.Linear` layers.
 
 The network is one `nn.Linear` per layer (in the run's dtype, float32 or float64); `_fit` runs
 the layers with `F.linear` and the hidden activation as plain functions (no module calls in
@@ -54,6 +54,13 @@ Translation choices, spec field by spec field:
 - Threads: `torch.set_num_threads(requested_threads())`, and one inter-op thread where that can
   still be set (only before the process's first parallel work).
 
+- Devices: `TorchModel(net, train, device="cuda")` builds the layers on the GPU, `_stage`
+  copies the training data there once (the shared batch order is applied on the GPU by
+  `index_select` with the same permutation), weights and outputs come back to NumPy. TF32 is
+  switched off (`torch.backends.cuda.matmul.allow_tf32`, `torch.backends.cudnn.allow_tf32`)
+  so float32 products are true float32 and float64 ones unchanged; `device_info` records it.
+  `synchronize` is `torch.cuda.synchronize`; `matmul_peak` times float32 products on the GPU.
+
 There are no deviations: every supported (net, train) pair is followed as the spec says.
 """
 
@@ -67,6 +74,7 @@ import torch._dynamo  # noqa: F401  (see below)
 import torch.nn.functional as F
 from torch import nn
 
+from backends import torch_cuda
 from backends.base import BaseModel
 from backends.protocol import EpochCallback, Weights
 from backends.torch_backend import capabilities
@@ -147,17 +155,24 @@ class TorchModel(BaseModel):
     framework = "torch"
     native_init = ("PyTorch's nn.Linear defaults: kaiming_uniform(a=sqrt(5)) weights and "
                    "uniform(+-1/sqrt(fan_in)) biases")
+    devices = capabilities.DEVICES
 
-    def __init__(self, net: NetSpec, train: TrainSpec) -> None:
-        super().__init__(net, train)
+    def __init__(self, net: NetSpec, train: TrainSpec, device: str = "cpu") -> None:
+        super().__init__(net, train, device)
         _apply_threads()
         self._tdtype = _DTYPES[train.dtype]
+        self._device = torch.device(device)
+        if device != "cpu":
+            torch_cuda.full_precision()
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(train.seed)
+            # drawn on the CPU (the same native draws on every device), then moved
             self.layers = nn.ModuleList(
                 nn.Linear(fan_in, fan_out, bias=net.bias, dtype=self._tdtype)
                 for fan_in, fan_out in zip(net.layers[:-1], net.layers[1:])
             )
+        if device != "cpu":
+            self.layers.to(self._device)
         #: [(weight (fan_out, fan_in), bias or None)] of every layer, for the hot loop
         self._params = [(layer.weight, layer.bias) for layer in self.layers]
         self._hidden = _HIDDEN[net.activation]
@@ -177,6 +192,32 @@ class TorchModel(BaseModel):
     def framework_threads(cls) -> dict:
         return {"intra_op": torch.get_num_threads(), "inter_op": torch.get_num_interop_threads()}
 
+    # --- devices ------------------------------------------------------------------------------
+
+    @classmethod
+    def device_unavailable(cls, device: str) -> str | None:
+        if device == "cpu":
+            return None
+        if device != "cuda":
+            return f"torch has no device {device!r} here"
+        return torch_cuda.unavailable()
+
+    @classmethod
+    def device_info(cls, device: str) -> dict:
+        return {"kind": "cpu"} if device == "cpu" else torch_cuda.device_info()
+
+    @classmethod
+    def matmul_peak(cls, device: str) -> float | None:
+        return None if device == "cpu" else torch_cuda.matmul_peak()
+
+    def synchronize(self) -> None:
+        if self._device.type == "cuda":
+            torch.cuda.synchronize(self._device)
+
+    def _stage(self, X: np.ndarray, T: np.ndarray) -> tuple:
+        return (_tensor(X).to(self._device, non_blocking=False),
+                _tensor(T).to(self._device, non_blocking=False))
+
     # --- weights ------------------------------------------------------------------------------
 
     def _set_weights(self, weights: Weights) -> None:
@@ -188,8 +229,8 @@ class TorchModel(BaseModel):
 
     def get_weights(self) -> Weights:
         """Copies of [(W, b), ...] in the canonical layout (W: (fan_in, fan_out))."""
-        return [(layer.weight.detach().numpy().T.copy(),
-                 None if layer.bias is None else layer.bias.detach().numpy().copy())
+        return [(layer.weight.detach().cpu().numpy().T.copy(),
+                 None if layer.bias is None else layer.bias.detach().cpu().numpy().copy())
                 for layer in self.layers]
 
     # --- forward passes -----------------------------------------------------------------------
@@ -207,9 +248,9 @@ class TorchModel(BaseModel):
 
     def _forward(self, X: np.ndarray) -> np.ndarray:
         with torch.inference_mode():
-            z = self._logits(_tensor(X))
+            z = self._logits(_tensor(X).to(self._device))
             a = z if self._output is None else self._output(z)
-            return a.numpy().copy()
+            return a.cpu().numpy().copy()
 
     # --- training -----------------------------------------------------------------------------
 
@@ -297,12 +338,14 @@ class TorchModel(BaseModel):
         _apply_threads()
         train = self.train
         n = X.shape[0]
-        Xt, Tt = _tensor(X), _tensor(T)
+        # tensors already (staged on the device), or NumPy arrays to wrap
+        Xt, Tt = (X, T) if isinstance(X, torch.Tensor) else (_tensor(X), _tensor(T))
         size = batch_size_for(n, train)
         starts = range(0, n, size)
-        step, weight = self._batch_loss(bool(np.all(T.sum(axis=1) == 1)))
+        step, weight = self._batch_loss(bool((Tt.sum(dim=1) == 1).all()))
         if weight == "rows":
-            weights = torch.tensor([min(size, n - s) for s in starts], dtype=torch.float64)
+            weights = torch.tensor([min(size, n - s) for s in starts], dtype=torch.float64,
+                                   device=self._device)
         optimizer = self._optimizer()
         params = [p for layer in self.layers for p in layer.parameters()]
         for p in params:
@@ -312,7 +355,7 @@ class TorchModel(BaseModel):
         with torch.enable_grad():
             for epoch in range(train.epochs):
                 if train.shuffle:
-                    order = torch.from_numpy(epoch_order(n, train, epoch))
+                    order = torch.from_numpy(epoch_order(n, train, epoch)).to(self._device)
                     Xe, Te = Xt.index_select(0, order), Tt.index_select(0, order)
                 else:
                     Xe, Te = Xt, Tt
@@ -345,3 +388,4 @@ class TorchModel(BaseModel):
         squares = sum(float(torch.dot(w.view(-1), w.view(-1)))
                       for w in (layer.weight.detach() for layer in self.layers))
         return 0.5 * l2 * squares
+

@@ -12,6 +12,7 @@ from bench.judge.baseline import DEFAULT_PATH as DEFAULT_BASELINE
 from bench.plan.runs import INIT_MODES
 from bench.plan.suite import BUILTIN_SUITES, DEFAULT_MAX_RUNS, ISOLATIONS
 from bench.results.rundir import DEFAULT_REFERENCE
+from bench.spec.devices import DEVICE_CHOICES
 from tasks.registry import TASKS
 
 #: the statuses --retry may name
@@ -68,6 +69,11 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--init", choices=INIT_MODES,
                      help="shared: same initial weights on every backend (default); "
                           "native: each framework's own initialisers")
+    run.add_argument("--device", choices=DEVICE_CHOICES,
+                     help="cpu (default); cuda: the GPU, for the backends that have one "
+                          "(torch, keras, keras-torch, keras-jax; numpy, sklearn and pybrain "
+                          "are then unsupported); auto: cuda where the backend has it and a "
+                          "GPU is present, else cpu")
     run.add_argument("--threads", type=positive(int),
                      help="compute threads per run (default 1, or the cores / --jobs)")
     run.add_argument("--jobs", type=positive(int),
@@ -131,6 +137,10 @@ def build_parser() -> argparse.ArgumentParser:
                         " default: all)")
     verify.add_argument("--threads", type=positive(int),
                         help="compute threads per backend process (default: all cores)")
+    verify.add_argument("--device", choices=DEVICE_CHOICES, default="cpu",
+                        help="where the backends compute (the NumPy reference always on the "
+                             "CPU): cpu (default), cuda, or auto (cuda where the backend has "
+                             "it and a GPU is present)")
 
     fetch = commands.add_parser("fetch", help="download a task's data into the data directory "
                                 "($NNBENCH_DATA_DIR) and verify its checksums")

@@ -72,7 +72,8 @@ def cmd_run(args: argparse.Namespace, console: Console) -> int:
             backends=names("backends", args.backends, list(BACKENDS)),
             recipes=names("recipes", args.recipe), seeds=args.seeds, repeat=args.repeat,
             epochs=args.epochs, init=args.init, threads=args.threads, jobs=args.jobs,
-            isolation=args.isolation, timeout=args.timeout, max_runs=args.max_runs)
+            isolation=args.isolation, timeout=args.timeout, max_runs=args.max_runs,
+            device=args.device)
         retry = names("retry", args.retry, list(RETRYABLE), what="status") or ()
         with prepare_session(suite, args.out, args.resume, retry=retry,
                              command=shlex.join(["nnbench", *sys.argv[1:]])) as session:

@@ -24,12 +24,16 @@ def cmd_verify(args: argparse.Namespace, console: Console) -> int:
     backends = names("backends", args.backends, list(BACKENDS)) or available_backends()
     cases = list(names("cases", args.cases, list(verification.CASES)) or verification.CASES)
     n_threads = args.threads or threads.default_threads()
-    console.print(f"nnbench verify: {len(cases)} case(s) on {len(backends)} backend(s), float64, "
+    device = getattr(args, "device", "cpu")
+    on = "" if device == "cpu" else f" on device {device} (the reference on the CPU)"
+    console.print(f"nnbench verify: {len(cases)} case(s) on {len(backends)} backend(s){on}, "
+                  "float64, "
                   f"shared initial weights; tolerance {verification.TOLERANCE:g} against "
                   f"{verification.REFERENCE}", highlight=False, soft_wrap=True)
     rows = verification.verify(
         list(backends), cases, n_threads,
-        on_backend=None if console.is_terminal else lambda b: console.print(f"  {b} ..."))
+        on_backend=None if console.is_terminal else lambda b: console.print(f"  {b} ..."),
+        device=device)
     console.print(terminal.verify_table(rows))
     deviations = {(r.backend, d) for r in rows for d in r.deviations}
     for backend, text in sorted(deviations):
@@ -80,7 +84,8 @@ def list_data() -> dict[str, Any]:
     for name, entry in BACKENDS.items():
         reason = entry.unavailable_reason()
         backends[name] = {"framework": entry.framework, "available": reason is None,
-                          "version": entry.framework_version(), "reason": reason}
+                          "version": entry.framework_version(), "reason": reason,
+                          "devices": list(entry.devices)}
     return {"tasks": tasks, "backends": backends}
 
 
@@ -97,12 +102,12 @@ def cmd_list(args: argparse.Namespace, console: Console) -> int:
                       str(len(t["classes"])), terminal.literal(", ".join(t["recipes"])),
                       terminal.literal(t["description"]))
     backends = Table(title="backends", title_justify="left", header_style="bold")
-    for column in ("backend", "framework", "version / why unavailable"):
+    for column in ("backend", "framework", "devices", "version / why unavailable"):
         backends.add_column(column)
     for name, b in data["backends"].items():
         status = terminal.literal(b["version"] or "") if b["available"] else \
             terminal.literal("unavailable: ", "red").append(b["reason"])
-        backends.add_row(terminal.literal(name), b["framework"], status)
+        backends.add_row(terminal.literal(name), b["framework"], ", ".join(b["devices"]), status)
     console.print(tasks)
     console.print(backends)
     return 0

@@ -2,7 +2,8 @@
 executor's own process from the specs and the registry alone, without importing a framework.
 
 `decide(run)` returns the run's record when the backend is unavailable (its framework is not
-installed) or declares the spec unsupported (`capabilities.unsupported`), else None: the run
+installed) or declares the spec, or the run's device, unsupported (`capabilities.unsupported`,
+`capabilities.DEVICES`: numpy, sklearn and pybrain have no `cuda`), else None: the run
 goes to a worker. Such a record is the one a worker would write, minus what only a worker
 measures (import time, BLAS pools, peak memory), and says where it was decided
 (`executor.mode` = "decided without a process").
@@ -28,7 +29,8 @@ def decide(run: PlannedRun, threads: int, executor: str = "local") -> Record | N
     if reason is None:
         if not entry.decides_without_import:
             return None
-        reason, status = entry.unsupported_reason(run.net, run.train), "unsupported"
+        reason = entry.unsupported_reason(run.net, run.train, run.device)
+        status = "unsupported"
         if reason is None:
             return None
     return without_process(run, status, reason, threads, executor)
@@ -43,7 +45,8 @@ def without_process(run: PlannedRun, status: str, reason: str, threads: int,
     record = Record.for_run(run)
     record.status, record.error = status, reason
     record.started_at = datetime.now(UTC).isoformat(timespec="seconds")
-    record.env = {**environment.machine(), "threads": threads, "device": "cpu",
+    record.env = {**environment.machine(), "threads": threads,
+                  "device": "cpu" if run.device == "cpu" else f"{run.device} (not used)",
                   "framework": entry.framework, "framework_version": entry.framework_version()}
     record.wall_seconds = time.perf_counter() - started
     record.executor = {"name": executor, "mode": mode, "elapsed_seconds": record.wall_seconds}

@@ -5,7 +5,9 @@ throughput, environment). `Record.to_dict()` is the JSON form of the schema `nnb
 (see DESIGN.md); `Record.from_dict()` reads it back, from every form an older nnbench wrote
 (records before timing repeats have no `repeat`, before throughput no `throughput`, and so
 on: the upgrade is done here, once), and raises RecordError for a line that is not a record.
-Keys this version does not know are kept (`extra`) and written back unchanged.
+Keys this version does not know are kept (`extra`) and written back unchanged. A run planned
+on a device other than the CPU carries `device` ("cuda"; absent: "cpu"); what it really ran
+on is described in `env.device`.
 
 `runs.jsonl` is only ever appended to (one JSON object per line, flushed and fsynced as each
 run ends), so a crash or Ctrl-C can at worst leave a torn last line.
@@ -20,6 +22,8 @@ import os
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
+
+from bench.spec.devices import backend_label
 
 SCHEMA = "nnbench.run/1"
 #: schemas whose records `Record.from_dict` can read (and upgrade to SCHEMA)
@@ -54,11 +58,14 @@ class Timing:
     predict_seconds: float | None = None
     #: leave-one-out refits (credit-risk), outside every other phase
     cross_validation_seconds: float | None = None
+    #: copying the training data to the device, once, before training (runs on a GPU only)
+    transfer_seconds: float | None = None
 
     def to_dict(self) -> dict[str, float | None]:
         out = {key: getattr(self, key) for key in TIMING_KEYS}
-        if self.cross_validation_seconds is not None:
-            out["cross_validation_seconds"] = self.cross_validation_seconds
+        for key in ("cross_validation_seconds", "transfer_seconds"):
+            if getattr(self, key) is not None:
+                out[key] = getattr(self, key)
         return out
 
     @classmethod
@@ -148,6 +155,8 @@ class Record:
     #: how the run was executed: executor ("local", "ray"), mode ("forked", "fresh", "decided
     #: without a process"), the executor's own elapsed seconds for the run, ...
     executor: dict[str, Any] = field(default_factory=dict)
+    #: the device the run was planned on ("cpu" or "cuda"); part of its group's name
+    device: str = "cpu"
     schema: str = SCHEMA
     #: keys of the JSON object this version does not know, kept as they were
     extra: dict[str, Any] = field(default_factory=dict)
@@ -157,11 +166,16 @@ class Record:
         """A `failed` record of a `bench.plan.runs.PlannedRun`, to be filled in."""
         return cls(run_id=run.run_id, task=run.task, recipe=run.recipe, backend=run.backend,
                    seed=run.seed, repeat=run.repeat, init=run.init, net=run.net.to_dict(),
-                   train=run.train.to_dict())
+                   train=run.train.to_dict(), device=getattr(run, "device", "cpu"))
+
+    @property
+    def label(self) -> str:
+        """The backend as tables name it: `torch`, or `torch@cuda` on the GPU."""
+        return backend_label(self.backend, self.device)
 
     @property
     def group(self) -> tuple[str, str, str]:
-        return self.task, self.recipe, self.backend
+        return self.task, self.recipe, self.label
 
     @property
     def ok(self) -> bool:
@@ -191,6 +205,8 @@ class Record:
             out["stop_reason"] = self.stop_reason
         if self.executor:
             out["executor"] = self.executor
+        if self.device != "cpu":
+            out["device"] = self.device
         out.update({k: v for k, v in self.extra.items() if k not in out})
         return out
 
@@ -214,7 +230,8 @@ class Record:
             epochs_run=data.get("epochs_run") or 0, env=parts["env"], net=parts["net"],
             train=parts["train"], started_at=data.get("started_at"),
             wall_seconds=_number(data.get("wall_seconds")), stop_reason=data.get("stop_reason"),
-            executor=parts["executor"], extra={k: v for k, v in data.items() if k not in known})
+            executor=parts["executor"], device=str(data.get("device") or "cpu"),
+            extra={k: v for k, v in data.items() if k not in known})
 
 
 def _checked_parts(data: Any) -> dict[str, Any]:

@@ -10,8 +10,8 @@ How a run gets its process (recorded in the record's `executor.mode`):
   run; every run still has a process of its own, started from the same post-import state.
   The servers are started, all at once, before the first run, so that their imports never
   run beside a timed run.
-- "fresh": a new interpreter per run (`isolation="fresh"`, or for a backend whose server
-  could not start; the record's `executor.note` says why).
+- "fresh": a new interpreter per run (`isolation="fresh"`, a run on a GPU, or a run of a
+  backend whose server could not start; the record's `executor.note` says why).
 
 A point of a scaling study (a run with `after`) starts only once the point before it has its
 record, and is not run at all when that one was over its budget (`dropout`); other runs start
@@ -39,6 +39,7 @@ from bench.execution.forkserver import ForkServer, ForkServerError
 from bench.execution.records import Record, RecordError
 from bench.plan.runs import PlannedRun
 from bench.plan.suite import ISOLATIONS
+from bench.spec.devices import DEVICE_VARIABLE, split_label
 
 STDERR_TAIL_LINES = 15
 POLL_SECONDS = 0.01
@@ -166,18 +167,23 @@ class Runner:
     # --- processes --------------------------------------------------------------------------
 
     def _start_servers(self, runs: list[PlannedRun], scratch: Path) -> None:
-        """A fork server per backend of `runs`, all importing at once, before any run."""
+        """A fork server per backend and device of `runs` (its label: `torch`, `torch@cuda`),
+        all importing at once, before any run."""
         splits: dict[str, list[tuple[str, int]]] = {}
         for run in runs:
-            splits.setdefault(run.backend, [])
-            if (run.task, run.seed) not in splits[run.backend]:
-                splits[run.backend].append((run.task, run.seed))
+            if run.device != "cpu":  # a CUDA context cannot cross a fork: never risk one
+                self.fresh_because[run.label] = (f"runs on {run.device} start in a fresh "
+                                                 "interpreter (no GPU state crosses a fork)")
+                continue
+            splits.setdefault(run.label, [])
+            if (run.task, run.seed) not in splits[run.label]:
+                splits[run.label].append((run.task, run.seed))
         starting = {}
-        for backend, needed in splits.items():
-            env = {**self.env, **get_entry(backend).env}
-            starting[backend] = ForkServer(
-                PREPARE_TARGET, {"backend": backend, "splits": needed}, env,
-                scratch / f"server-{backend}.log")
+        for label, needed in splits.items():
+            backend, device = split_label(label)
+            starting[label] = ForkServer(
+                PREPARE_TARGET, {"backend": backend, "splits": needed},
+                self._env(backend, device), scratch / f"server-{label}.log")
         for backend, server in starting.items():
             try:
                 server.wait_ready()
@@ -185,25 +191,29 @@ class Runner:
             except ForkServerError as exc:
                 self.fresh_because[backend] = f"its fork server did not start: {exc}"
 
+    def _env(self, backend: str, device: str) -> dict[str, str]:
+        """A worker's environment: the runner's, the backend's for the device, the device."""
+        return {**self.env, **get_entry(backend).env_for(device), DEVICE_VARIABLE: device}
+
     def _start(self, run: PlannedRun, scratch: Path) -> _Running:
         stem = scratch / run.run_id.replace("/", "__")
         job, result, log = (stem.with_suffix(s) for s in (".run.json", ".result.json", ".log"))
         payload = {"run": run.to_dict()}
         if self.on_start:
             self.on_start(run)
-        server = self.servers.get(run.backend)
-        note = self.fresh_because.get(run.backend, "")
+        server = self.servers.get(run.label)
+        note = self.fresh_because.get(run.label, "")
         if server is not None:
             try:
                 child = server.fork(run.run_id, RUN_TARGET, payload, result, log)
                 return _Running(run, child, "forked", time.monotonic(), result, log)
             except ForkServerError as exc:
                 note = f"its fork server failed: {exc}"
-                self.fresh_because[run.backend] = note
-                del self.servers[run.backend]
+                self.fresh_because[run.label] = note
+                del self.servers[run.label]
                 server.close()
         job.write_text(json.dumps(payload))
-        env = {**self.env, **get_entry(run.backend).env}
+        env = self._env(run.backend, run.device)
         with open(log, "wb") as out:
             handle = process.start(["-m", "bench.execution.child", RUN_TARGET, str(job),
                                     str(result)], env, stdout=out, stderr=out)

@@ -9,8 +9,12 @@ import its server paid once), builds the model and sets the shared initial weigh
 trains with a per-epoch monitor (first/steady epochs, fit), predicts (predict), computes
 metrics, and returns one complete record. The record's `throughput` holds the training rows,
 the training FLOPs of one epoch (`bench.execution.flops`, counted for the run's optimizer) and
-the steady epoch's achieved GFLOP/s. Any exception becomes a `failed` record with its reason; a
-crash or hang is caught by the executor.
+the steady epoch's achieved GFLOP/s. On a device other than the CPU (`run.device`) the worker
+first asks the backend whether this process can use it (else `unavailable`, with the reason),
+records what the device is (`env.device_detail`) and its measured float32 matmul peak, copies
+the training data to it once (timed: transfer), and reads every phase's clock through the
+model's synchronizing `clock()`; on the CPU that clock is `time.perf_counter` itself. Any
+exception becomes a `failed` record with its reason; a crash or hang is caught by the executor.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ from statistics import median
 
 import numpy as np
 
+from backends.clock import Clock
 from backends.registry import get_backend, get_entry
 from bench.execution import environment
 from bench.execution.flops import epoch_flops, gflops
@@ -35,6 +40,7 @@ from bench.execution.metrics import accuracy, loss_value
 from bench.execution.records import History, Record, Throughput
 from bench.plan.runs import PlannedRun
 from bench.spec import NetSpec, TrainSpec, threads
+from bench.spec.devices import DEVICE_VARIABLE
 from bench.spec.targets import decode_outputs, encode_targets
 from bench.spec.weights import initial_weights
 from tasks.base import Split
@@ -50,21 +56,23 @@ class EpochMonitor:
     Time spent inside the callback (validation predictions) is excluded from epoch times.
     """
 
-    def __init__(self, model, net: NetSpec, train: TrainSpec, X_val, y_val) -> None:
+    def __init__(self, model, net: NetSpec, train: TrainSpec, X_val, y_val,
+                 clock: Clock | None = None) -> None:
         self.model, self.net, self.train = model, net, train
+        self.clock = clock or Clock()
         self.X_val, self.y_val = X_val, y_val
         self.Y_val = encode_targets(y_val, net.n_outputs)
         self.every = max(1, math.ceil(train.epochs / MAX_EVALUATIONS))
         self.history = History()
         self.overhead = 0.0
         self.stop_reason: str | None = None
-        self._mark = time.perf_counter()
+        self._mark = self.clock()
 
     def start(self) -> None:
-        self._mark = time.perf_counter()
+        self._mark = self.clock()
 
     def __call__(self, epoch: int, loss: float) -> bool:
-        entered = time.perf_counter()
+        entered = self.clock()
         self.history.epoch_seconds.append(entered - self._mark)
         self.history.loss.append(float(loss))
         if not math.isfinite(loss):
@@ -76,7 +84,7 @@ class EpochMonitor:
             budget = self.train.time_budget
             if budget is not None and sum(self.history.epoch_seconds) >= budget and not last:
                 self.stop_reason = f"time budget of {budget:g} s reached after epoch {epoch + 1}"
-        left = time.perf_counter()
+        left = self.clock()
         self.overhead += left - entered
         self._mark = left
         return self.stop_reason is not None
@@ -88,8 +96,10 @@ class EpochMonitor:
         self.history.val_accuracy.append(accuracy(self.y_val, decode_outputs(outputs)))
 
 
-def _build(Model, net: NetSpec, train: TrainSpec, init: str):
-    model = Model(net, train)
+def _build(Model, net: NetSpec, train: TrainSpec, init: str, device: str = "cpu"):
+    # a CPU run builds the model as before devices existed (a backend added with
+    # NNBENCH_EXTRA_BACKENDS may not take the keyword)
+    model = Model(net, train) if device == "cpu" else Model(net, train, device=device)
     if init == "shared":
         model.set_weights(initial_weights(net, train.seed, train.dtype))
     return model
@@ -131,7 +141,9 @@ def training_rows(split: Split, rows: int | None, task_name: str) -> Split:
 def import_backend(name: str) -> tuple[type, float]:
     """(the backend's Model class, seconds its import took), imported once per process, with
     the backend's environment (e.g. KERAS_BACKEND) set first."""
-    os.environ.update(get_entry(name).env)
+    entry = get_entry(name)
+    device = os.environ.get(DEVICE_VARIABLE)  # set by the runner for its processes only
+    os.environ.update(entry.env if device is None else entry.env_for(device))
     t0 = time.perf_counter()
     Model = get_backend(name)
     return Model, time.perf_counter() - t0
@@ -166,6 +178,17 @@ def execute(run: PlannedRun, record: Record) -> None:
     if reason:
         record.status, record.error = "unsupported", reason
         return
+    if run.device != "cpu":
+        reason = _device_unavailable(Model, run.device)
+        if reason:
+            record.status, record.error = "unavailable", reason
+            return
+        detail = dict(Model.device_info(run.device))
+        record.env["device"] = detail.get("name") or run.device
+        peak = Model.matmul_peak(run.device)
+        if peak:
+            detail["matmul_peak_gflops"] = peak
+        record.env["device_detail"] = detail
     record.deviations = list(getattr(Model, "deviations", lambda n, t: [])(net, train))
     if run.init == "native" and getattr(Model, "native_init", None):
         record.deviations.append(f"init=native: {Model.native_init}, not the spec's {net.init}")
@@ -184,19 +207,32 @@ def execute(run: PlannedRun, record: Record) -> None:
             workers.close()
 
 
+def _device_unavailable(Model, device: str) -> str | None:
+    """Why this process cannot train `Model` on `device` (None: it can)."""
+    check = getattr(Model, "device_unavailable", None)
+    if check is None:
+        return f"{getattr(Model, 'name', Model.__name__)} declares no devices but the CPU"
+    return check(device)
+
+
 def _train_and_evaluate(run: PlannedRun, record: Record, Model, task, split: Split, folds,
                         fit_fold, workers) -> None:
     net, train, timing = run.net, run.train, record.timing
     t0 = time.perf_counter()
-    model = _build(Model, net, train, run.init)
-    timing.build_seconds = time.perf_counter() - t0
+    model = _build(Model, net, train, run.init, run.device)
+    clock = model.clock() if run.device != "cpu" else Clock()
+    timing.build_seconds = clock() - t0
     record.n_params = int(model.n_params)
+    if run.device != "cpu":  # the one copy of the training data to the device, timed apart
+        t0 = clock()
+        model.stage(split.X_train, split.y_train)
+        timing.transfer_seconds = clock() - t0
 
-    monitor = EpochMonitor(model, net, train, split.X_test, split.y_test)
-    t0 = time.perf_counter()
+    monitor = EpochMonitor(model, net, train, split.X_test, split.y_test, clock)
+    t0 = clock()
     monitor.start()
     model.fit(split.X_train, split.y_train, on_epoch=monitor)
-    timing.fit_seconds = time.perf_counter() - t0 - monitor.overhead
+    timing.fit_seconds = clock() - t0 - monitor.overhead
     if hasattr(Model, "framework_threads"):  # what the framework itself says it uses
         record.env["framework_threads"] = Model.framework_threads()
     record.history = monitor.history
@@ -212,9 +248,9 @@ def _train_and_evaluate(run: PlannedRun, record: Record, Model, task, split: Spl
         record.throughput.steady_gflops = gflops(flops, timing.steady_epoch_seconds)
     record.stop_reason = monitor.stop_reason
 
-    t0 = time.perf_counter()
+    t0 = clock()
     test_out = model.predict_proba(split.X_test)
-    timing.predict_seconds = time.perf_counter() - t0
+    timing.predict_seconds = clock() - t0
     train_out = model.predict_proba(split.X_train)
     if not (np.all(np.isfinite(test_out)) and np.all(np.isfinite(train_out))):
         record.status = "diverged"

@@ -8,13 +8,22 @@ and its parameter count is the net's. A case a backend cannot follow is shown as
 with its reason; anything else (a crash, a disagreement) makes the command exit 1.
 
 Each case runs in a process forked from a server that imported the backend once, so a
-forked run is what is proven equal (`run_backend_process`).
+forked run is what is proven equal (`run_backend_process`); on a GPU a backend's cases run
+in one fresh interpreter instead, as GPU runs of `nnbench run` start fresh (no CUDA state
+crosses a fork).
+
+With `device="cuda"` (or "auto", resolved per backend as `nnbench run` does) the backends
+compute on the GPU and the NumPy reference on the CPU; a backend without `cuda` is shown as
+unsupported, a machine or build without a usable GPU as unavailable, each with the reason.
+Each row names the device the backend ran on (`torch@cuda`) and, from the backend, the matmul
+precision it set (TF32 off: float64 cases must agree to about 1e-12).
 """
 
 from __future__ import annotations
 
 import json
 import os
+import subprocess
 import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,7 +34,9 @@ import numpy as np
 from backends.registry import get_backend, get_entry
 from bench.execution import process
 from bench.execution.forkserver import ForkServer, ForkServerError
+from bench.plan.devices import resolve
 from bench.spec import NetSpec, TrainSpec
+from bench.spec.devices import DEVICE_VARIABLE, backend_label
 from bench.spec.weights import initial_weights
 from tasks.registry import get_task
 
@@ -95,12 +106,18 @@ CORE_CASES = ("xor", "digits")
 
 # --- one backend, in this process --------------------------------------------------------------
 
-def train_case(Model, case: Case) -> dict[str, Any]:
-    """Train `case` with backend class `Model`: status, losses, final weights, n_params."""
+def train_case(Model, case: Case, device: str = "cpu") -> dict[str, Any]:
+    """Train `case` with backend class `Model` on `device`: status, losses, final weights,
+    n_params."""
     reason = Model.supports(case.net, case.train)
     if reason:
         return {"status": "unsupported", "reason": reason}
-    model = Model(case.net, case.train)
+    if device != "cpu":
+        reason = Model.device_unavailable(device)
+        if reason:
+            return {"status": "unavailable", "reason": reason}
+    model = Model(case.net, case.train) if device == "cpu" else \
+        Model(case.net, case.train, device=device)
     model.set_weights(case.start_weights())
     losses: list[float] = []
 
@@ -113,18 +130,20 @@ def train_case(Model, case: Case) -> dict[str, Any]:
     weights = [(np.asarray(W).tolist(), None if b is None else np.asarray(b).tolist())
                for W, b in model.get_weights()]
     return {"status": "ok", "losses": losses, "weights": weights,
-            "n_params": int(model.n_params),
+            "n_params": int(model.n_params), "device": Model.device_info(device)
+            if hasattr(Model, "device_info") else {"kind": device},
             "deviations": list(getattr(Model, "deviations", lambda n, t: [])(case.net,
                                                                             case.train))}
 
 
-def run_backend_here(backend: str, case_names: list[str]) -> dict[str, dict[str, Any]]:
+def run_backend_here(backend: str, case_names: list[str],
+                     device: str = "cpu") -> dict[str, dict[str, Any]]:
     """Every case on `backend`, in this process (its framework gets imported here)."""
     Model = get_backend(backend)
     results = {}
     for name in case_names:
         try:
-            results[name] = train_case(Model, CASES[name])
+            results[name] = train_case(Model, CASES[name], device)
         except Exception as exc:  # the comparison table is the error report
             results[name] = {"status": "failed", "reason": f"{type(exc).__name__}: {exc}",
                              "detail": traceback.format_exc(limit=-4)}
@@ -135,7 +154,7 @@ def run_backend_here(backend: str, case_names: list[str]) -> dict[str, dict[str,
 
 def prepare(payload: dict[str, Any]) -> dict[str, Any]:
     """A backend's fork server for verify: its framework imported, the cases' data loaded."""
-    os.environ.update(get_entry(payload["backend"]).env)
+    os.environ.update(get_entry(payload["backend"]).env_for(payload.get("device", "cpu")))
     get_backend(payload["backend"])
     for name in payload["cases"]:
         CASES[name].data()
@@ -144,40 +163,76 @@ def prepare(payload: dict[str, Any]) -> dict[str, Any]:
 
 def case_payload(payload: dict[str, Any]) -> dict[str, Any]:
     """One case on one backend, in a forked child: {"backend", "case"} -> its result."""
-    return run_backend_here(payload["backend"], [payload["case"]])[payload["case"]]
+    return run_backend_here(payload["backend"], [payload["case"]],
+                            payload.get("device", "cpu"))[payload["case"]]
 
 
 def run_backend_process(backend: str, case_names: list[str], threads: int,
-                        timeout: float = 900) -> dict[str, dict[str, Any]]:
-    """Every case on `backend`, each in a process forked from a server that imported the
-    backend once (`bench.execution.forkserver`), with the thread parity and the backend's
-    env; a case that crashes or hangs fails alone."""
+                        timeout: float = 900, device: str = "cpu") -> dict[str, dict[str, Any]]:
+    """Every case on `backend` on `device`, each in a process forked from a server that
+    imported the backend once (`bench.execution.forkserver`), with the thread parity and the
+    backend's env for the device; a case that crashes or hangs fails alone."""
     entry = get_entry(backend)
     reason = entry.unavailable_reason()
     if reason:
         return {name: {"status": "unavailable", "reason": reason} for name in case_names}
-    env = process.child_environment(threads, entry.env)
+    reason = entry.device_reason(device)
+    if reason:  # decided from the capabilities: no process, no import
+        return {name: {"status": "unsupported", "reason": reason} for name in case_names}
+    env = {**process.child_environment(threads, entry.env_for(device)),
+           DEVICE_VARIABLE: device}
+    if device != "cpu":  # a fresh interpreter for the backend: no CUDA state crosses a fork
+        with process.scratch_directory("nnbench-verify-") as scratch:
+            return _fresh_cases(env, backend, case_names, scratch, timeout, device)
     with process.scratch_directory("nnbench-verify-") as scratch:
         try:
-            server = ForkServer(f"{__name__}:prepare", {"backend": backend, "cases": case_names},
+            server = ForkServer(f"{__name__}:prepare", {"backend": backend, "cases": case_names,
+                                                        "device": device},
                                 env, scratch / "server.log")
             server.wait_ready()
         except ForkServerError as exc:
             return {name: {"status": "failed", "reason": f"could not start: {exc}"}
                     for name in case_names}
         try:
-            return {name: _forked_case(server, backend, name, scratch, timeout)
+            return {name: _forked_case(server, backend, name, scratch, timeout, device)
                     for name in case_names}
         finally:
             server.close()
 
 
+def cases_payload(payload: dict[str, Any]) -> dict[str, Any]:
+    """Every case of one backend on a device, in a fresh interpreter."""
+    return run_backend_here(payload["backend"], payload["cases"], payload["device"])
+
+
+def _fresh_cases(env: dict[str, str], backend: str, names: list[str], scratch: Path,
+                 timeout: float, device: str) -> dict[str, dict[str, Any]]:
+    """The cases on `backend` in one fresh interpreter (a failure fails them all, with why)."""
+    job, result, log = (scratch / f"{backend}{s}" for s in (".job.json", ".json", ".log"))
+    job.write_text(json.dumps({"backend": backend, "cases": names, "device": device}))
+    with open(log, "wb") as out:
+        child = process.start(["-m", "bench.execution.child", f"{__name__}:cases_payload",
+                               str(job), str(result)], env, stdout=out, stderr=out)
+        try:
+            child.wait(timeout)
+        except subprocess.TimeoutExpired:
+            process.stop(child)
+            failed = {"status": "failed", "reason": f"did not finish within {timeout:g} s"}
+            return {name: failed for name in names}
+    if not result.exists():
+        tail = "".join(log.read_text(errors="replace").splitlines(True)[-8:]).strip()
+        why = process.exit_reason(child.returncode)
+        failed = {"status": "failed", "reason": f"{why}: {tail}" if tail else why}
+        return {name: failed for name in names}
+    return json.loads(result.read_text())
+
+
 def _forked_case(server: ForkServer, backend: str, name: str, scratch: Path,
-                 timeout: float) -> dict[str, Any]:
+                 timeout: float, device: str = "cpu") -> dict[str, Any]:
     result, log = scratch / f"{name}.json", scratch / f"{name}.log"
     try:
-        child = server.fork(name, f"{__name__}:case_payload", {"backend": backend, "case": name},
-                            result, log)
+        child = server.fork(name, f"{__name__}:case_payload",
+                            {"backend": backend, "case": name, "device": device}, result, log)
     except ForkServerError as exc:
         return {"status": "failed", "reason": str(exc)}
     if child.wait(timeout) is None:
@@ -252,14 +307,18 @@ def compare(backend: str, case: str, result: dict[str, Any],
 
 
 def verify(backends: list[str], case_names: list[str], threads: int,
-           on_backend=None) -> list[Agreement]:
-    """Run the cases on the reference and on every backend; one Agreement per pair."""
+           on_backend=None, device: str = "cpu") -> list[Agreement]:
+    """Run the cases on the reference (on the CPU) and on every backend on `device` (cpu,
+    cuda, or auto: `bench.plan.devices.resolve`); one Agreement per pair, its backend named
+    with the device it ran on (`torch@cuda`)."""
     reference = run_backend_process(REFERENCE, case_names, threads)
     rows = []
     for backend in backends:
         if on_backend:
             on_backend(backend)
-        results = reference if backend == REFERENCE else \
-            run_backend_process(backend, case_names, threads)
-        rows += [compare(backend, name, results[name], reference[name]) for name in case_names]
+        on = resolve(device, backend)
+        results = reference if backend == REFERENCE and on == "cpu" else \
+            run_backend_process(backend, case_names, threads, device=on)
+        rows += [compare(backend_label(backend, on), name, results[name], reference[name])
+                 for name in case_names]
     return rows

@@ -18,6 +18,7 @@ from typing import Any
 
 from backends import registry as backend_registry
 from backends.registry import BACKENDS
+from bench.plan import devices
 from bench.plan.runs import Plan, PlannedRun, run_id
 from bench.plan.suite import NET_FIELDS, Suite, SuiteError
 from bench.spec import NetSpec, Recipe, SpecError, TrainSpec
@@ -228,11 +229,13 @@ def _runs_of(suite: Suite, task: str, recipe: Recipe, seed: int, repeat: int,
         if _skipped(suite.skip, task, recipe.name, backend):
             continue
         budget = _budget(suite.budgets, task, recipe.name, backend)
+        device = devices.resolve(suite.device, backend)
         runs.append(PlannedRun(
-            run_id=run_id(task, recipe.name, backend, seed, repeat, suite.repeat), task=task,
-            recipe=recipe.name, backend=backend, seed=seed, repeat=repeat, init=suite.init,
-            timeout=float(suite.timeout), net=recipe.net,
-            train=train if budget is None else train.replace(time_budget=budget)))
+            run_id=run_id(task, recipe.name, backend, seed, repeat, suite.repeat, device),
+            task=task, recipe=recipe.name, backend=backend, seed=seed, repeat=repeat,
+            init=suite.init, timeout=float(suite.timeout), net=recipe.net,
+            train=train if budget is None else train.replace(time_budget=budget),
+            device=device))
     return runs
 
 
@@ -277,7 +280,7 @@ def _chained(runs: list[PlannedRun], suite: Suite) -> list[PlannedRun]:
     for run in runs:
         point = points.get(run.recipe)
         if point is not None:
-            chain = (point.axis, run.task, run.backend, run.seed, run.repeat)
+            chain = (point.axis, run.task, run.label, run.seed, run.repeat)
             if chain in last:
                 run = replace(run, after=last[chain])
             last[chain] = run.run_id

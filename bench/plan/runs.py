@@ -4,7 +4,9 @@
 trains; `Plan` is a suite's whole, ordered list of them. Both are typed here once; plan.json
 and the worker's job file hold `PlannedRun.to_dict()`, and `from_dict` reads every form an
 older nnbench wrote (plans before timing repeats have no `repeat`: it was 0). A point of a
-scaling study names the run before it on its axis (`after`, written only when set).
+scaling study names the run before it on its axis (`after`, written only when set); a run on a
+device other than the CPU names it (`device`, written only when not "cpu", so plan.json of a
+CPU suite reads as before, and its backend label, `torch@cuda`, is part of its id and group).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from bench.spec import NetSpec, SpecError, TrainSpec
+from bench.spec.devices import DEVICES, backend_label
 
 INIT_MODES = ("shared", "native")
 
@@ -23,9 +26,10 @@ class PlanError(ValueError):
 
 
 def run_id(task: str, recipe: str, backend: str, seed: int, repeat: int = 0,
-           repeats: int = 1) -> str:
-    """`task/recipe/backend/seed`, plus `/r<repeat>` when the suite repeats its runs."""
-    base = f"{task}/{recipe}/{backend}/{seed}"
+           repeats: int = 1, device: str = "cpu") -> str:
+    """`task/recipe/backend/seed`, plus `/r<repeat>` when the suite repeats its runs; the
+    backend reads `backend@cuda` for a run on the GPU (`bench.spec.devices.backend_label`)."""
+    base = f"{task}/{recipe}/{backend_label(backend, device)}/{seed}"
     return base if repeats == 1 else f"{base}/r{repeat}"
 
 
@@ -46,11 +50,18 @@ class PlannedRun:
     #: the run this one waits for: the cheaper point before it of a scaling study's axis, with
     #: the same backend, seed and repeat (`bench.execution.dropout`); None for every other run
     after: str | None = None
+    #: the device it trains on: "cpu" or "cuda" (`auto` is resolved when planning)
+    device: str = "cpu"
+
+    @property
+    def label(self) -> str:
+        """The backend as tables name it: `torch`, or `torch@cuda` on the GPU."""
+        return backend_label(self.backend, self.device)
 
     @property
     def group(self) -> tuple[str, str, str]:
-        """(task, recipe, backend): the row of every table this run counts in."""
-        return self.task, self.recipe, self.backend
+        """(task, recipe, backend label): the row of every table this run counts in."""
+        return self.task, self.recipe, self.label
 
     def to_dict(self) -> dict[str, Any]:
         out = {"run_id": self.run_id, "task": self.task, "recipe": self.recipe,
@@ -59,6 +70,8 @@ class PlannedRun:
                "train": self.train.to_dict()}
         if self.after is not None:
             out["after"] = self.after
+        if self.device != "cpu":
+            out["device"] = self.device
         return out
 
     @classmethod
@@ -87,10 +100,14 @@ class PlannedRun:
             after = data.get("after")
             if after is not None and (not isinstance(after, str) or not after):
                 raise PlanError(f"after={after!r} must be a run id or absent")
+            device = data.get("device", "cpu")
+            if device not in DEVICES:
+                raise PlanError(f"device={device!r} must be one of {', '.join(DEVICES)}")
             return cls(run_id=data["run_id"], task=data["task"], recipe=data["recipe"],
                        backend=data["backend"], seed=seed, repeat=repeat, init=init,
                        timeout=float(timeout), net=NetSpec.from_dict(data["net"]),
-                       train=TrainSpec.from_dict(data["train"]), after=after)
+                       train=TrainSpec.from_dict(data["train"]), after=after,
+                       device=device)
         except (SpecError, TypeError) as exc:
             raise PlanError(f"planned run {name}: {exc}") from None
         except PlanError as exc:

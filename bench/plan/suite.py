@@ -5,7 +5,8 @@ timeout, init, plus `repeat` (timing repeats of every run, default 1), `threads`
 list of "task/recipe" or "task/recipe/backend" patterns to leave out, `*` matching any name),
 `[budgets]` (pattern = seconds of training per run: the run stops after the epoch that crosses
 it, see TrainSpec.time_budget), `[recipe.NAME]` tables defining custom recipes by hidden
-sizes, and `[scale]`, a scaling study whose points become recipes (`bench.plan.scale`).
+sizes, `[scale]`, a scaling study whose points become recipes (`bench.plan.scale`), and
+`device` ("cpu", the default; "cuda"; or "auto": `bench.plan.devices`).
 `bench.plan.planner` turns a suite into the ordered list of runs.
 """
 
@@ -22,12 +23,13 @@ from typing import Any
 from bench.plan.runs import INIT_MODES
 from bench.plan.scale import ScaleError, ScaleSpec
 from bench.spec import NetSpec, TrainSpec
+from bench.spec.devices import check_device
 from tasks.registry import closest as suggest
 
 BUILTIN_SUITES = ("quick", "full", "gate", "scale")
 SUITE_KEYS = ("tasks", "backends", "recipes", "seeds", "repeat", "epochs", "timeout", "init",
               "threads", "jobs", "isolation", "max_runs", "skip", "budgets", "recipe",
-              "scale")
+              "scale", "device")
 #: the range every count of a suite must lie in (sane bounds: beyond them a value is a typo)
 COUNTS = {"seeds": (1, 100_000), "repeat": (1, 1_000), "epochs": (1, 10_000_000),
           "threads": (1, 1_024), "jobs": (1, 1_024), "max_runs": (1, 10_000_000)}
@@ -75,8 +77,14 @@ class Suite:
     custom: dict[str, dict[str, Any]] = field(default_factory=dict)
     #: a scaling study: its points are planned as recipes (None: no study)
     scale: ScaleSpec | None = None
+    #: the device every run asks for: cpu, cuda or auto (`bench.plan.devices.resolve`)
+    device: str = "cpu"
 
     def __post_init__(self) -> None:
+        try:
+            check_device(self.device)
+        except ValueError as exc:
+            raise SuiteError(str(exc)) from None
         for name, (low, high) in COUNTS.items():
             value = getattr(self, name)
             if value is not None:
@@ -115,6 +123,8 @@ class Suite:
             del out["scale"]  # plan.json of a suite without a study reads as before
         else:
             out["scale"] = self.scale.to_dict()
+        if self.device == "cpu":
+            del out["device"]  # nor does a CPU suite's
         return out
 
     def parallelism(self, cores: int) -> tuple[int, int]:
@@ -182,7 +192,7 @@ def suite_from_toml(text: str, name: str) -> Suite:
         if key in data:
             kwargs[key] = _string_list(key, data[key])
     for key in ("seeds", "repeat", "epochs", "timeout", "init", "threads", "jobs", "isolation",
-                "max_runs"):
+                "max_runs", "device"):
         if key in data:
             kwargs[key] = data[key]
     budgets = data.get("budgets", {})

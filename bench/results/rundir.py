@@ -440,8 +440,8 @@ class RunDir:
 
 def _mismatch(record: Record, run: PlannedRun) -> str:
     """Why a record cannot be the planned run of its id ('' when it can)."""
-    mine = (record.task, record.recipe, record.backend, record.seed, record.repeat)
-    planned = (run.task, run.recipe, run.backend, run.seed, run.repeat)
+    mine = (record.task, record.recipe, record.label, record.seed, record.repeat)
+    planned = (run.task, run.recipe, run.label, run.seed, run.repeat)
     if mine != planned:
         return (f"its task/recipe/backend/seed/repeat {'/'.join(map(str, mine))} are not "
                 f"those {PLAN_FILE} plans for {run.run_id}")

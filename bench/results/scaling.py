@@ -288,7 +288,7 @@ def study_of(spec: ScaleSpec, records: Sequence[Record], missing: Sequence[Plann
             continue
         key = (record.task, point.axis)
         examples.setdefault(key, record)
-        found.setdefault(key, {}).setdefault(record.backend, {}).setdefault(value, []).append(
+        found.setdefault(key, {}).setdefault(record.label, {}).setdefault(value, []).append(
             record)
     absent: dict[tuple[str, str], dict[str, set[int]]] = {}
     specs = {key: (r.net, r.train) for key, r in examples.items()}
@@ -298,7 +298,7 @@ def study_of(spec: ScaleSpec, records: Sequence[Record], missing: Sequence[Plann
             net, train = run.net.to_dict(), run.train.to_dict()
             value = _value(AXIS_KINDS[point.axis], net, train)
             specs.setdefault((run.task, point.axis), (net, train))
-            absent.setdefault((run.task, point.axis), {}).setdefault(run.backend, set()).add(
+            absent.setdefault((run.task, point.axis), {}).setdefault(run.label, set()).add(
                 value)
     axes = []
     order = [a.name for a in spec.axes]

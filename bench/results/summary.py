@@ -18,7 +18,8 @@ shows the mean over seeds without repeats and the median over every ok run with 
 
 Throughput: `steady_gflops` is the group's training FLOPs per epoch (from the records'
 `throughput`) over the steady-epoch time shown; `steady_percent_of_peak` relates it to the
-machine's measured float32 matmul peak when the run directory has one.
+machine's measured float32 matmul peak when the run directory has one (for runs on a GPU: the
+GPU's own, measured by the backend in the run and kept in `env.device_detail`).
 
 Time to target: where a task sets `target_accuracy`, the training time (sum of epoch seconds,
 evaluation excluded) until the first validation evaluation at or above the target; seeds that
@@ -325,6 +326,15 @@ def _phase_times(ok_runs: list[Record]) -> PhaseTimes:
                       stats("steady_epoch"), stats("predict"))
 
 
+def _device_peak(records: list[Record]) -> float | None:
+    """The median matmul peak the runs measured on their device (None: CPU runs, which use
+    the run directory's NumPy peak)."""
+    peaks = [v for r in records if r.device != "cpu"
+             for v in [(r.env.get("device_detail") or {}).get("matmul_peak_gflops")]
+             if isinstance(v, (int, float)) and not isinstance(v, bool) and v > 0]
+    return float(statistics.median(peaks)) if peaks else None
+
+
 def _throughput(ok_runs: list[Record], steady: float, peak_gflops: float | None
                 ) -> tuple[float | None, float, float]:
     """(median training FLOPs per epoch, GFLOP/s at the `steady` epoch time, % of peak)."""
@@ -368,7 +378,8 @@ def summarize_group(key: tuple[str, str, str], group: list[Record], missing: int
     times = _phase_times(ok_runs)
     repeats = 1 + max((r.repeat for r in group), default=0)
     steady = times.steady_epoch.median if repeats > 1 else times.steady_epoch.mean
-    flops_per_epoch, gflops, share = _throughput(ok_runs, steady, peak_gflops)
+    flops_per_epoch, gflops, share = _throughput(ok_runs, steady,
+                                                 _device_peak(ok_runs) or peak_gflops)
     reached, time_to_target = _target_times(ok_runs, target)
     loss_curve, accuracy_curve = _curves(ok)
     first = next(iter(ok or group), None)

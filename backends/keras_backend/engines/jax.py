@@ -48,3 +48,74 @@ def framework_threads() -> dict:
 
 def feed(X: np.ndarray, T: np.ndarray, train: TrainSpec, threads: int):
     return SharedOrder(X, T, train)
+
+
+# --- devices ----------------------------------------------------------------------------------
+
+def _gpus() -> list:
+    import jax
+
+    try:
+        return [d for d in jax.devices() if d.platform == "gpu"]
+    except RuntimeError:  # JAX_PLATFORMS names a platform this jaxlib cannot start
+        return []
+
+
+def device_unavailable(device: str) -> str | None:
+    import jax
+
+    if device == "cpu":
+        return None
+    if not _gpus():
+        return (f"jax {jax.__version__} sees no GPU (a CPU-only jaxlib, or no GPU: install "
+                "jax[cuda12]); run with --device cpu")
+    return None
+
+
+def device_info(device: str) -> dict:
+    import jax
+
+    if device == "cpu":
+        return {"kind": "cpu"}
+    gpu = _gpus()[0]
+    info = {"kind": "cuda", "name": gpu.device_kind, "framework": f"jax {jax.__version__}",
+            "matmul_precision": full_precision()}
+    stats = getattr(gpu, "memory_stats", lambda: None)() or {}
+    if "bytes_limit" in stats:
+        info["memory_gib"] = round(stats["bytes_limit"] / 2**30, 1)
+    return info
+
+
+def full_precision() -> str:
+    import jax
+
+    jax.config.update("jax_default_matmul_precision", "highest")
+    return "highest (jax_default_matmul_precision='highest': no TF32)"
+
+
+def synchronize() -> None:
+    import jax
+
+    (jax.device_put(0.0) + 0).block_until_ready()  # in order after all queued work
+
+
+def matmul_peak(device: str, n: int = 4096, repeats: int = 10) -> float | None:
+    """The best float32 n x n matmul rate on the GPU in GFLOP/s (precision "highest")."""
+    import time
+
+    import jax
+    import jax.numpy as jnp
+
+    if device == "cpu":
+        return None
+    full_precision()
+    gpu = _gpus()[0]
+    a = jax.device_put(jnp.ones((n, n), jnp.float32), gpu)
+    product = jax.jit(lambda x: x @ x)
+    product(a).block_until_ready()
+    best = float("inf")
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        product(a).block_until_ready()
+        best = min(best, time.perf_counter() - t0)
+    return 2 * n**3 / best / 1e9

@@ -66,3 +66,48 @@ def feed(X: np.ndarray, T: np.ndarray, train: TrainSpec, threads: int):
     options.threading.private_threadpool_size = threads  # thread parity: no pool of its own
     options.threading.max_intra_op_parallelism = 1
     return ds.prefetch(1).with_options(options)
+
+
+# --- devices ----------------------------------------------------------------------------------
+
+def device_unavailable(device: str) -> str | None:
+    import tensorflow as tf
+
+    if device == "cpu":
+        return None
+    if not tf.config.list_physical_devices("GPU"):
+        return (f"tensorflow {tf.__version__} sees no GPU (a CPU-only build, or no GPU: "
+                "install tensorflow[and-cuda]); run with --device cpu")
+    return None
+
+
+def device_info(device: str) -> dict:
+    import tensorflow as tf
+
+    if device == "cpu":
+        return {"kind": "cpu"}
+    gpu = tf.config.list_physical_devices("GPU")[0]
+    details = tf.config.experimental.get_device_details(gpu)
+    build = tf.sysconfig.get_build_info()
+    return {"kind": "cuda", "name": details.get("device_name", gpu.name),
+            "cuda": build.get("cuda_version"), "framework": f"tensorflow {tf.__version__}",
+            "matmul_precision": full_precision()}
+
+
+def full_precision() -> str:
+    import tensorflow as tf
+
+    tf.config.experimental.enable_tensor_float_32_execution(False)
+    return "highest (tf.config.experimental.enable_tensor_float_32_execution(False))"
+
+
+def synchronize() -> None:
+    # Keras on TensorFlow returns from fit/predict with results on the host; an op's value
+    # fetched to NumPy (the loss each epoch) waits for the device
+    import tensorflow as tf
+
+    tf.constant(0.0).numpy()
+
+
+def matmul_peak(device: str) -> float | None:
+    return None  # not measured on TensorFlow (no GPU build on the machines checked)

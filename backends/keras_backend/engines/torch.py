@@ -47,6 +47,46 @@ def feed(X: np.ndarray, T: np.ndarray, train: TrainSpec, threads: int):
     return SharedOrder(X, T, train)
 
 
+
+# --- devices (torch on CUDA: `backends.torch_cuda`, shared with the torch backend) -----------
+
+def device_unavailable(device: str) -> str | None:
+    import os
+
+    from backends import torch_cuda
+
+    if device == "cpu":
+        return None
+    reason = torch_cuda.unavailable()
+    if reason is None and os.environ.get("KERAS_TORCH_DEVICE") != "cuda":
+        reason = "Keras on torch was imported without KERAS_TORCH_DEVICE=cuda"
+    return reason
+
+
+def device_info(device: str) -> dict:
+    from backends import torch_cuda
+
+    return {"kind": "cpu"} if device == "cpu" else torch_cuda.device_info()
+
+
+def full_precision() -> str:
+    from backends import torch_cuda
+
+    return torch_cuda.full_precision()
+
+
+def synchronize() -> None:
+    from backends import torch_cuda
+
+    torch_cuda.synchronize()
+
+
+def matmul_peak(device: str) -> float | None:
+    from backends import torch_cuda
+
+    return None if device == "cpu" else torch_cuda.matmul_peak()
+
+
 # --- torch private API (torch 2.x `torch._foreach_*`, as Keras's own torch optimizers use):
 # everything below up to the end marker; tests/backends/test_keras_backend.py checks that each
 # `torch._foreach_*` named here exists ---------------------------------------------------------

@@ -226,10 +226,10 @@ def warnings_of(contents: Contents, summaries: list[GroupSummary]) -> list[str]:
 
 #: the kinds of runs that are not ok, as a reader tells them apart: (statuses, what they mean,
 #: whether running them again can help)
-NOT_OK = ((("unsupported",), "unsupported by design: the backend cannot train that recipe, so "
-                             "nothing was run", False),
-          (("unavailable",), "unavailable on this machine: a framework or its data is missing "
-                             "here", False),
+NOT_OK = ((("unsupported",), "unsupported by design: the backend cannot train that recipe "
+                             "(or on that device), so nothing was run", False),
+          (("unavailable",), "unavailable on this machine: a framework, its data or the "
+                             "device asked for is missing here", False),
           (("diverged",), "diverged: the training loss or the outputs stopped being finite (a "
                           "result of the recipe, not a fault)", False),
           (("failed", "timeout"), "did not finish ok", True))
