@@ -5,10 +5,10 @@ and `nnbench report` read like any other.
 Each record keeps every field of the schema; only the per-epoch history is made smaller:
 losses and accuracies are rounded to `CURVE_DIGITS` significant digits (float32 carries about
 7, so equal curves stay equal and the report's plots look the same), epoch seconds to
-`SECONDS_DIGITS` (timing noise is far larger; the time to a target accuracy moves by < 0.1%),
-and the validation losses, which nothing reads, are dropped. Only the records that count go
-in (one per run id, none that plan.json does not plan); planned runs without a record stay
-missing.
+`SECONDS_DIGITS` (timing noise is far larger; the time to a target accuracy moves by at most
+0.5%, the rounding's own bound), and the validation losses, which nothing reads, are
+dropped. Only the records that count go in (one per run id, none that plan.json does not
+plan); planned runs without a record stay missing.
 """
 
 from __future__ import annotations

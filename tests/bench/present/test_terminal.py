@@ -96,7 +96,8 @@ def test_closing_notes_tell_unsupported_by_design_from_runs_that_did_not_finish(
                record("xor", "modern", "sklearn", "diverged", "training loss became nan")]
     notes = outcome_warnings(summarize_records(records))
     assert notes[0].startswith("4 runs unsupported by design: the backend cannot train that "
-                               "recipe, so nothing was run; the notes column gives each reason")
+                               "recipe (or on that device), so nothing was run; the notes "
+                               "column gives each reason")
     assert notes[1].startswith("1 run unavailable on this machine")
     assert notes[2].startswith("1 run diverged") and "(1 diverged)" not in notes[2]
     assert notes[3].startswith("2 runs did not finish ok (1 failed, 1 timeout)")
