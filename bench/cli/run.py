@@ -72,7 +72,11 @@ def cmd_run(args: argparse.Namespace, console: Console) -> int:
             backends=names("backends", args.backends, list(BACKENDS)),
             recipes=names("recipes", args.recipe), seeds=args.seeds, repeat=args.repeat,
             epochs=args.epochs, init=args.init, threads=args.threads, jobs=args.jobs,
-            isolation=args.isolation, timeout=args.timeout, max_runs=args.max_runs)
+            isolation=args.isolation, timeout=args.timeout, max_runs=args.max_runs,
+            executor=args.executor, address=args.address, placement=args.placement)
+        if suite.executor != "ray" and (args.address or args.placement):
+            raise UsageError("--address and --placement are options of --executor ray; add "
+                             "--executor ray (or executor = \"ray\" in the suite file)")
         retry = names("retry", args.retry, list(RETRYABLE), what="status") or ()
         with prepare_session(suite, args.out, args.resume, retry=retry,
                              command=shlex.join(["nnbench", *sys.argv[1:]])) as session:
@@ -115,10 +119,13 @@ def _run(session, console: Console, quiet: bool = False) -> int:
                           f"({record.wall_seconds or 0:.1f} s)",
                               highlight=False, markup=False, soft_wrap=True)
 
+    def on_note(text: str) -> None:
+        console.print(f"note: {text}", highlight=False, markup=False, soft_wrap=True)
+
     resume = shlex.join(["nnbench", "run", *original_args(), "--resume", "--out", str(out)])
     try:
         with progress:
-            execute(session, on_start, on_done)
+            execute(session, on_start, on_done, on_note)
     except Interrupted as stop:
         console.print(f"[bold red]interrupted[/] after {stop.done} of {stop.total} runs; the "
                       f"finished records are in {out / RUNS_FILE}. Resume with:\n  {resume}",
