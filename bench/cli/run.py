@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import shlex
 import signal
 import sys
@@ -90,9 +91,16 @@ def _run(session, console: Console, quiet: bool = False) -> int:
     for note in session.notes:
         console.print(f"note: {note}", highlight=False, markup=False, soft_wrap=True)
     repeats = f" x {session.suite.repeat} repeats" if session.suite.repeat > 1 else ""
+    suite = session.suite
+    if suite.executor == "ray":
+        where = suite.address or os.environ.get("RAY_ADDRESS") or "an embedded local Ray"
+        at_a_time = (f"on {where} ({suite.jobs or 'as many as its CPUs allow'} at a time, "
+                     f"placement {suite.placement})")
+    else:
+        at_a_time = f"{session.jobs} at a time"
     console.print(f"nnbench: {len(todo)} run(s) of {len(session.plan.runs)} "
-                  f"({plural(session.suite.seeds, 'seed')}{repeats}), "
-                  f"{session.jobs} at a time, {plural(session.threads, 'thread')} each -> {out}",
+                  f"({plural(suite.seeds, 'seed')}{repeats}), "
+                  f"{at_a_time}, {plural(session.threads, 'thread')} each -> {out}",
                   highlight=False, markup=False, soft_wrap=True)
     if session.peak:
         console.print(f"float32 matmul peak: {peak_text(session.peak)}",
