@@ -52,6 +52,8 @@ CONNECT_SECONDS = 10.0
 #: the embedded Ray's object store (records are small; Ray's default is 30% of memory)
 OBJECT_STORE_BYTES = 100 * 1024 * 1024
 EMBEDDED = "embedded"
+#: attempts to start the embedded Ray
+EMBEDDED_STARTS = 3
 NOT_INSTALLED = ("--executor ray needs Ray, which is not installed here: pip install "
                  "'nnbench[ray]' (or use --executor local)")
 
@@ -168,6 +170,9 @@ class RayRunner:
                 ray.init(address=self.address, log_to_driver=False, logging_level="WARNING")
         except (ConnectionError, RuntimeError, ValueError) as exc:
             raise ExecutorError(_unreachable(self.address, _first_line(exc))) from None
+        except Exception as exc:  # Ray raises bare Exceptions, e.g. a node that timed out
+            raise ExecutorError(f"Ray could not start ({self.where}): {_first_line(exc)}; on "
+                                "a busy machine, run again (or use --executor local)") from None
         finally:  # Ray may install its own handlers; Ctrl-C and SIGTERM stay the suite's
             for sig, handler in handlers.items():
                 if handler is not None:
@@ -187,9 +192,16 @@ class RayRunner:
         paths = os.environ.get("PYTHONPATH", "").split(os.pathsep)
         if root not in paths:
             os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (root, *paths) if p)
-        ray.init(num_cpus=os.cpu_count() or 1, resources={NODE_RESOURCE: 1},
-                 include_dashboard=False, log_to_driver=False, logging_level="WARNING",
-                 object_store_memory=OBJECT_STORE_BYTES)
+        for attempt in range(1, EMBEDDED_STARTS + 1):
+            try:
+                ray.init(num_cpus=os.cpu_count() or 1, resources={NODE_RESOURCE: 1},
+                         include_dashboard=False, log_to_driver=False,
+                         logging_level="WARNING", object_store_memory=OBJECT_STORE_BYTES)
+                return
+            except Exception:  # Ray waits 30 s for its node, too little on a loaded machine
+                ray.shutdown()
+                if attempt == EMBEDDED_STARTS:
+                    raise
 
     def _check_nodes(self) -> int:
         """How many runs can be in flight; ExecutorError when no node fits a run."""

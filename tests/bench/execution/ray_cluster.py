@@ -87,6 +87,20 @@ class LocalCluster:
                                            stdin=subprocess.DEVNULL, start_new_session=True))
         log.close()
 
+    def _start_node_retrying(self, index: int, tries: int = 3) -> None:
+        """Start node `index` until it joins, `tries` times at most: on a loaded machine Ray
+        gives up on a node that takes over 30 s to register, and `ray start` exits."""
+        for attempt in range(1, tries + 1):
+            self._start_node(index)
+            try:
+                self.wait_for(index + 1, alive_while=self.procs[index])
+                return
+            except RuntimeError:
+                self.kill_node(index)
+                self.procs.pop()
+                if attempt == tries:
+                    raise
+
     def alive_nodes(self) -> int:
         """How many nodes the cluster sees alive (-1: the head cannot be reached)."""
         code = (f"import ray; ray.init(address={self.address!r}, logging_level='ERROR'); "
@@ -98,11 +112,16 @@ class LocalCluster:
         except (subprocess.TimeoutExpired, ValueError, IndexError):
             return -1
 
-    def wait_for(self, alive: int, seconds: float = START_SECONDS) -> None:
+    def wait_for(self, alive: int, seconds: float = START_SECONDS,
+                 alive_while: subprocess.Popen | None = None) -> None:
+        """Until the cluster has `alive` nodes: RuntimeError after `seconds`, or as soon as
+        `alive_while` (a node's `ray start`) has exited."""
         deadline = time.monotonic() + seconds
         while time.monotonic() < deadline:
             if self.alive_nodes() == alive:
                 return
+            if alive_while is not None and alive_while.poll() is not None:
+                break
             time.sleep(1)
         raise RuntimeError(f"the Ray cluster did not reach {alive} alive node(s) within "
                            f"{seconds:g} s; logs in {self.temp_dir}")
@@ -110,8 +129,7 @@ class LocalCluster:
     def start(self) -> LocalCluster:
         try:
             for index in range(self.nodes):
-                self._start_node(index)
-                self.wait_for(index + 1)
+                self._start_node_retrying(index)
         except BaseException:
             self.stop()
             raise

@@ -57,13 +57,15 @@ def test_embedded_ray_gives_the_local_executors_records(tmp_path, ray_env):
     suite = dict(tasks=["xor", "digits"], backends=["numpy", "sklearn"], recipes=["modern"],
                  seeds=2, threads=1, report=False)
     local = run_suite(out=tmp_path / "local", **suite)
-    ray = run_suite(out=tmp_path / "ray", executor="ray", **suite)
+    # one run at a time on the one node (the pack placement runs on the cluster below)
+    ray = run_suite(out=tmp_path / "ray", executor="ray", placement="one-per-node", **suite)
     assert accuracies(ray.path) == accuracies(local.path)
     assert all(status == "ok" for status, _ in accuracies(ray.path).values())
     for record in run_records(ray.path).values():
         assert record["executor"]["name"] == "ray"
         assert record["executor"]["attempts"] == 1
         assert record["executor"]["address"] == "embedded"
+        assert record["executor"]["placement"] == "one-per-node"
         assert record["executor"]["node_ip"] == "127.0.0.1"
         assert record["env"]["host"] == socket.gethostname()
         assert record["env"]["cpu"] and record["env"]["cores"]
