@@ -52,6 +52,8 @@ CONNECT_SECONDS = 10.0
 #: the embedded Ray's object store (records are small; Ray's default is 30% of memory)
 OBJECT_STORE_BYTES = 100 * 1024 * 1024
 EMBEDDED = "embedded"
+#: the longest Ray error text kept in a note or a record's reason
+REASON_CHARS = 200
 #: attempts to start the embedded Ray
 EMBEDDED_STARTS = 3
 NOT_INSTALLED = ("--executor ray needs Ray, which is not installed here: pip install "
@@ -129,8 +131,13 @@ def _infrastructure_errors(ray) -> tuple[type[BaseException], ...]:
 
 
 def _first_line(exc: BaseException) -> str:
+    """'NodeDiedError: Task failed because the node ... Node IP: 127.0.0.3, node ID: ...':
+    the error's first line, without Ray's advice after it, at most REASON_CHARS long."""
     lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
-    return f"{type(exc).__name__}: {lines[0] if lines else ''}".rstrip(": ")
+    text = (lines[0] if lines else "").split(" This can happen")[0]
+    if len(text) > REASON_CHARS:
+        text = text[:REASON_CHARS - 1] + "…"
+    return f"{type(exc).__name__}: {text}".rstrip(": ")
 
 
 class RayRunner:
