@@ -127,6 +127,14 @@ class LocalCluster:
                            f"{seconds:g} s; logs in {self.temp_dir}")
 
     def start(self) -> LocalCluster:
+        # the janitor ends the cluster once this process is gone, however it ends (a test
+        # run killed by a timeout runs no finalizer): it waits for its stdin to close
+        self.janitor = subprocess.Popen(
+            [sys.executable, "-c", "import sys; sys.stdin.read(); from tests.bench.execution."
+             f"ray_cluster import kill_marked; kill_marked({self.marker!r})"],
+            cwd=PROJECT_ROOT, env={k: v for k, v in self.env.items() if k != MARKER},
+            stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            start_new_session=True)
         try:
             for index in range(self.nodes):
                 self._start_node_retrying(index)
@@ -147,17 +155,14 @@ class LocalCluster:
         carries the marker (Ray workers run in groups of their own)."""
         for index in reversed(range(len(self.procs))):
             self.kill_node(index)
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            left = marked_pids(self.marker)
-            if not left:
-                break
-            for pid in left:
-                try:
-                    os.kill(pid, signal.SIGKILL)
-                except (ProcessLookupError, PermissionError):
-                    pass
-            time.sleep(0.5)
+        kill_marked(self.marker)
+        janitor = getattr(self, "janitor", None)
+        if janitor is not None:
+            janitor.stdin.close()
+            try:
+                janitor.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                janitor.kill()
 
     def __enter__(self) -> LocalCluster:
         return self.start()
@@ -175,6 +180,21 @@ def _kill_group(proc: subprocess.Popen) -> None:
         proc.wait(timeout=10)
     except subprocess.TimeoutExpired:
         pass
+
+
+def kill_marked(marker: str, seconds: float = 30) -> None:
+    """SIGKILL every process marked with `marker` until none is left (`seconds` at most)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        left = marked_pids(marker)
+        if not left:
+            return
+        for pid in left:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+        time.sleep(0.5)
 
 
 def marked_pids(marker: str) -> list[int]:

@@ -28,7 +28,7 @@ pytestmark = pytest.mark.skipif(importlib.util.find_spec("ray") is None,
 
 #: a representative part of the gate suite: its tasks on NumPy, scikit-learn and PyTorch
 GATE_PART = ("--suite", "gate", "--tasks", "and,xor,credit-risk,digits",
-             "--backends", "numpy,sklearn,torch", "--seeds", "2", "--jobs", "2",
+             "--backends", "numpy,sklearn,torch", "--seeds", "1", "--jobs", "2",
              "--threads", "1")
 #: runs of a few seconds each: long enough to be cut by a lost node or a Ctrl-C
 SECONDS_RUNS = ("--tasks", "digits", "--recipe", "modern", "--backends", "numpy",
