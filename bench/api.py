@@ -16,13 +16,16 @@ PlanError, each with a message that says what is allowed) before anything is cre
 from __future__ import annotations
 
 import contextlib
+import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bench.execution import executors
+from bench.execution.executors import Callbacks, ExecutorError
 from bench.execution.peak import Peak, matmul_peak
 from bench.execution.records import Record
-from bench.execution.runner import Interrupted, Runner
+from bench.execution.runner import Interrupted
 from bench.plan.planner import plan_suite
 from bench.plan.runs import Plan, PlanError, PlannedRun
 from bench.plan.suite import Suite, SuiteError, load_suite
@@ -33,8 +36,9 @@ from bench.spec import SpecError
 from bench.spec.threads import default_threads
 from tasks.base import DataError
 
-#: every error `run_suite` raises for bad input (the CLI answers them with exit 2)
-InputError = (SuiteError, SpecError, DataError, RunDirError, PlanError)
+#: every error `run_suite` raises for bad input or an executor that cannot run (the CLI answers
+#: them with exit 2)
+InputError = (SuiteError, SpecError, DataError, RunDirError, PlanError, ExecutorError)
 
 __all__ = ["Interrupted", "InputError", "Session", "execute", "load_runs", "load_summaries",
            "prepare_session", "run_suite"]
@@ -76,6 +80,7 @@ def prepare_session(suite: Suite, out: Path | None = None, resume: bool = False,
     statistic; both stay on disk); it keeps the original threads and jobs unless told, and
     refuses another thread count (timings would mix them)."""
     plan = plan_suite(suite)
+    executors.check(suite.executor, suite.address or os.environ.get("RAY_ADDRESS"))
     cores = default_threads()
     if retry and not resume:
         raise RunDirError("--retry re-runs runs of an earlier run: it needs --resume --out DIR")
@@ -100,8 +105,11 @@ def prepare_session(suite: Suite, out: Path | None = None, resume: bool = False,
         else:
             threads, jobs = suite.parallelism(cores)
             peak = matmul_peak(threads)
-            execution = {"executor": "local", "isolation": suite.isolation, "jobs": jobs,
-                         "threads": threads, "cores": cores}
+            execution = {"executor": suite.executor, "isolation": suite.isolation,
+                         "jobs": jobs, "threads": threads, "cores": cores}
+            if suite.executor == "ray":
+                execution.update(address=suite.address or os.environ.get("RAY_ADDRESS")
+                                 or "embedded", placement=suite.placement)
             rundir.write_plan(StoredPlan(suite.to_dict(), plan, peak, execution))
             todo = list(plan.runs)
         if threads * jobs > cores:
@@ -129,10 +137,17 @@ def resumed_parallelism(suite: Suite, execution: dict, cores: int,
 
 
 def execute(session: Session, on_start: Callable[[PlannedRun], None] | None = None,
-            on_done: Callable[[Record], None] | None = None) -> list[Record]:
-    """Run the session's remaining runs; Interrupted on Ctrl-C/SIGTERM (records kept)."""
-    runner = Runner(session.rundir.append, session.threads, session.jobs, on_start, on_done,
-                    isolation=session.suite.isolation)
+            on_done: Callable[[Record], None] | None = None,
+            on_note: Callable[[str], None] | None = None) -> list[Record]:
+    """Run the session's remaining runs with the suite's executor; Interrupted on
+    Ctrl-C/SIGTERM (records kept), ExecutorError when the executor cannot run."""
+    suite = session.suite
+    # the ray executor's runs at a time: as asked, else as many as the cluster's CPUs allow
+    jobs = session.jobs if suite.executor == "local" or suite.jobs else None
+    runner = executors.build(suite.executor, Callbacks(session.rundir.append, on_start,
+                                                       on_done, on_note),
+                             session.threads, jobs, isolation=suite.isolation,
+                             address=suite.address, placement=suite.placement)
     done = session.rundir.read().records if session.todo != list(session.plan.runs) else ()
     return runner.run_all(session.todo, done)
 
@@ -143,7 +158,8 @@ def run_suite(suite: str | Suite = "quick", *, out: str | Path | None = None,
     """Run a suite as `nnbench run` does and return its run directory.
 
     `overrides` are the suite's fields: tasks, backends, recipes (lists of names), seeds,
-    repeat, epochs, init, threads, jobs, isolation, timeout, device. `report=False` skips
+    repeat, epochs, init, threads, jobs, isolation, timeout, device, executor ("local" or
+    "ray"), address (a Ray cluster's), placement. `report=False` skips
     report.md/html and plots (summary.csv is written either way).
     """
     resolved = resolve_suite(suite, **overrides)

@@ -10,7 +10,7 @@ from bench.execution.records import STATUSES
 from bench.judge import verify as verification
 from bench.judge.baseline import DEFAULT_PATH as DEFAULT_BASELINE
 from bench.plan.runs import INIT_MODES
-from bench.plan.suite import BUILTIN_SUITES, DEFAULT_MAX_RUNS, ISOLATIONS
+from bench.plan.suite import BUILTIN_SUITES, DEFAULT_MAX_RUNS, EXECUTORS, ISOLATIONS, PLACEMENTS
 from bench.results.rundir import DEFAULT_REFERENCE
 from bench.spec.devices import DEVICE_CHOICES
 from tasks.registry import TASKS
@@ -81,6 +81,17 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--isolation", choices=ISOLATIONS,
                      help="forked: every run a fork of a pre-imported process per backend "
                           "(default; imports paid once); fresh: every run a new interpreter")
+    run.add_argument("--executor", choices=EXECUTORS,
+                     help="local: this machine's processes (default); ray: Ray tasks, on an "
+                          "embedded local Ray or on the cluster at --address / RAY_ADDRESS "
+                          "(needs nnbench[ray]; see README, Running on a cluster)")
+    run.add_argument("--address", metavar="HOST:PORT",
+                     help="with --executor ray: the Ray cluster to join (default: "
+                          "RAY_ADDRESS, else an embedded local Ray)")
+    run.add_argument("--placement", choices=PLACEMENTS,
+                     help="with --executor ray: pack: as many runs per node as its CPUs allow "
+                          "(default; accuracy suites); one-per-node: one run at a time per "
+                          "node (timing-sensitive suites)")
     run.add_argument("--timeout", type=positive(float), help="seconds per run (default 600)")
     run.add_argument("--out", type=Path, help="output directory (default: "
                      "results/runs/<UTC timestamp>)")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import shlex
 import signal
 import sys
@@ -73,7 +74,11 @@ def cmd_run(args: argparse.Namespace, console: Console) -> int:
             recipes=names("recipes", args.recipe), seeds=args.seeds, repeat=args.repeat,
             epochs=args.epochs, init=args.init, threads=args.threads, jobs=args.jobs,
             isolation=args.isolation, timeout=args.timeout, max_runs=args.max_runs,
-            device=args.device)
+            device=args.device, executor=args.executor, address=args.address,
+            placement=args.placement)
+        if suite.executor != "ray" and (args.address or args.placement):
+            raise UsageError("--address and --placement are options of --executor ray; add "
+                             "--executor ray (or executor = \"ray\" in the suite file)")
         retry = names("retry", args.retry, list(RETRYABLE), what="status") or ()
         with prepare_session(suite, args.out, args.resume, retry=retry,
                              command=shlex.join(["nnbench", *sys.argv[1:]])) as session:
@@ -87,9 +92,16 @@ def _run(session, console: Console, quiet: bool = False) -> int:
     for note in session.notes:
         console.print(f"note: {note}", highlight=False, markup=False, soft_wrap=True)
     repeats = f" x {session.suite.repeat} repeats" if session.suite.repeat > 1 else ""
+    suite = session.suite
+    if suite.executor == "ray":
+        where = suite.address or os.environ.get("RAY_ADDRESS") or "an embedded local Ray"
+        at_a_time = (f"on {where} ({suite.jobs or 'as many as its CPUs allow'} at a time, "
+                     f"placement {suite.placement})")
+    else:
+        at_a_time = f"{session.jobs} at a time"
     console.print(f"nnbench: {len(todo)} run(s) of {len(session.plan.runs)} "
-                  f"({plural(session.suite.seeds, 'seed')}{repeats}), "
-                  f"{session.jobs} at a time, {plural(session.threads, 'thread')} each -> {out}",
+                  f"({plural(suite.seeds, 'seed')}{repeats}), "
+                  f"{at_a_time}, {plural(session.threads, 'thread')} each -> {out}",
                   highlight=False, markup=False, soft_wrap=True)
     if session.peak:
         console.print(f"float32 matmul peak: {peak_text(session.peak)}",
@@ -116,10 +128,13 @@ def _run(session, console: Console, quiet: bool = False) -> int:
                           f"({record.wall_seconds or 0:.1f} s)",
                               highlight=False, markup=False, soft_wrap=True)
 
+    def on_note(text: str) -> None:
+        console.print(f"note: {text}", highlight=False, markup=False, soft_wrap=True)
+
     resume = shlex.join(["nnbench", "run", *original_args(), "--resume", "--out", str(out)])
     try:
         with progress:
-            execute(session, on_start, on_done)
+            execute(session, on_start, on_done, on_note)
     except Interrupted as stop:
         console.print(f"[bold red]interrupted[/] after {stop.done} of {stop.total} runs; the "
                       f"finished records are in {out / RUNS_FILE}. Resume with:\n  {resume}",

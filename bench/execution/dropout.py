@@ -21,6 +21,8 @@ their timeout.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Collection
+
 from bench.execution import precheck
 from bench.execution.records import Record
 from bench.plan.runs import PlannedRun
@@ -49,3 +51,22 @@ def skipped_record(run: PlannedRun, reason: str, threads: int,
                    executor: str = "local") -> Record:
     """The record of a point that is not run because of `reason`."""
     return precheck.without_process(run, "timeout", reason, threads, executor, mode=SKIPPED)
+
+
+def take_next(pending: list[PlannedRun], running: Collection[str], ended: dict[str, Record],
+              skip: Callable[[PlannedRun, str], Record]) -> PlannedRun | None:
+    """Remove and return the first of `pending` that can start now (None: none can), for any
+    executor. `running`: the run ids in flight; `ended`: the records so far by run id. On the
+    way, each point not run because the point before it was over its budget is handed to
+    `skip(run, reason)`, whose record joins `ended`."""
+    waiting = {r.run_id for r in pending} | set(running)
+    for run in list(pending):
+        if run.after in waiting:
+            continue
+        reason = reason_to_skip(ended[run.after]) if run.after in ended else None
+        pending.remove(run)
+        if reason is None:
+            return run
+        ended[run.run_id] = skip(run, reason)
+        waiting.discard(run.run_id)
+    return None

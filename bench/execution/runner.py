@@ -136,21 +136,14 @@ class Runner:
 
     def _next(self, pending: list[PlannedRun], running: list[_Running],
               ended: dict[str, Record], records: list[Record]) -> PlannedRun | None:
-        """Take the first pending run that can start now (None: none can); on the way, record
-        the points that are not run because the point before them was over its budget."""
-        waiting = {r.run_id for r in pending} | {item.run.run_id for item in running}
-        for run in list(pending):
-            if run.after in waiting:
-                continue
-            reason = dropout.reason_to_skip(ended[run.after]) if run.after in ended else None
-            pending.remove(run)
-            if reason is None:
-                return run
+        """Take the first pending run that can start now (None: none can); the points not run
+        on the way are recorded (`dropout.take_next`)."""
+        def skip(run: PlannedRun, reason: str) -> Record:
             records.append(self._finish(dropout.skipped_record(run, reason, self.threads,
                                                                self.name)))
-            ended[run.run_id] = records[-1]
-            waiting.discard(run.run_id)
-        return None
+            return records[-1]
+
+        return dropout.take_next(pending, [item.run.run_id for item in running], ended, skip)
 
     def _decide_in_parent(self, runs: list[PlannedRun], records: list[Record]
                           ) -> list[PlannedRun]:

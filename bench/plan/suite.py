@@ -1,7 +1,9 @@
 """Suites: which tasks, recipes, backends and seeds to run, from TOML files or built-ins.
 
 A suite file's keys are all optional (see README.md): tasks, backends, recipes, seeds, epochs,
-timeout, init, plus `repeat` (timing repeats of every run, default 1), `threads`, `skip` (a
+timeout, init, plus `repeat` (timing repeats of every run, default 1), `threads`,
+`executor` ("local" or "ray"), `address` (a Ray cluster's, for the ray executor),
+`placement` (how the ray executor fills a cluster's nodes), `skip` (a
 list of "task/recipe" or "task/recipe/backend" patterns to leave out, `*` matching any name),
 `[budgets]` (pattern = seconds of training per run: the run stops after the epoch that crosses
 it, see TrainSpec.time_budget), `[recipe.NAME]` tables defining custom recipes by hidden
@@ -28,8 +30,8 @@ from tasks.registry import closest as suggest
 
 BUILTIN_SUITES = ("quick", "full", "gate", "scale")
 SUITE_KEYS = ("tasks", "backends", "recipes", "seeds", "repeat", "epochs", "timeout", "init",
-              "threads", "jobs", "isolation", "max_runs", "skip", "budgets", "recipe",
-              "scale", "device")
+              "threads", "jobs", "isolation", "executor", "address", "placement", "max_runs",
+              "skip", "budgets", "recipe", "scale", "device")
 #: the range every count of a suite must lie in (sane bounds: beyond them a value is a typo)
 COUNTS = {"seeds": (1, 100_000), "repeat": (1, 1_000), "epochs": (1, 10_000_000),
           "threads": (1, 1_024), "jobs": (1, 1_024), "max_runs": (1, 10_000_000)}
@@ -43,6 +45,11 @@ NAME_RULE = ("1 to 48 letters, digits, '.', '_' or '-', starting with a letter o
 #: how runs get their process: forked from a pre-imported process per backend, or each a
 #: fresh interpreter (bench.execution.runner)
 ISOLATIONS = ("forked", "fresh")
+#: where runs are executed: this machine's processes, or a Ray cluster (bench.execution.executors)
+EXECUTORS = ("local", "ray")
+#: how the ray executor fills a cluster: "pack" as many runs on a node as its CPUs allow
+#: (accuracy suites), "one-per-node" one run at a time per node (timing-sensitive suites)
+PLACEMENTS = ("pack", "one-per-node")
 NET_FIELDS = tuple(f.name for f in fields(NetSpec) if f.name != "layers")
 TRAIN_FIELDS = tuple(f.name for f in fields(TrainSpec) if f.name != "seed")
 CUSTOM_KEYS = ("hidden", "layers", *NET_FIELDS, *TRAIN_FIELDS)
@@ -70,6 +77,10 @@ class Suite:
     #: runs at a time (None: see `parallelism`)
     jobs: int | None = None
     isolation: str = "forked"
+    executor: str = "local"
+    #: the Ray cluster to join (None: RAY_ADDRESS, else an embedded local Ray)
+    address: str | None = None
+    placement: str = "pack"
     #: the most runs the plan may hold (a guard against e.g. seeds = 1000000000)
     max_runs: int = DEFAULT_MAX_RUNS
     skip: tuple[str, ...] = ()
@@ -89,9 +100,15 @@ class Suite:
             value = getattr(self, name)
             if value is not None:
                 _count(name, value, low, high)
-        if self.isolation not in ISOLATIONS:
-            raise SuiteError(f"isolation={self.isolation!r} is not allowed; choose one of: "
-                             f"{', '.join(ISOLATIONS)}")
+        for key, allowed in (("isolation", ISOLATIONS), ("executor", EXECUTORS),
+                             ("placement", PLACEMENTS)):
+            if getattr(self, key) not in allowed:
+                raise SuiteError(f"{key}={getattr(self, key)!r} is not allowed; choose one of: "
+                                 f"{', '.join(allowed)}")
+        if self.address is not None and (not isinstance(self.address, str)
+                                         or not self.address.strip()):
+            raise SuiteError(f"address={self.address!r} is not allowed; give a Ray cluster's "
+                             "address as HOST:PORT, e.g. \"10.0.0.1:6379\"")
         check_seconds("timeout", self.timeout)
         if self.init not in INIT_MODES:
             raise SuiteError(f"init={self.init!r} is not allowed; choose one of: "
@@ -125,6 +142,9 @@ class Suite:
             out["scale"] = self.scale.to_dict()
         if self.device == "cpu":
             del out["device"]  # nor does a CPU suite's
+        for key, default in (("executor", "local"), ("address", None), ("placement", "pack")):
+            if out[key] == default:
+                del out[key]  # nor does that of a suite run as before
         return out
 
     def parallelism(self, cores: int) -> tuple[int, int]:
@@ -192,7 +212,7 @@ def suite_from_toml(text: str, name: str) -> Suite:
         if key in data:
             kwargs[key] = _string_list(key, data[key])
     for key in ("seeds", "repeat", "epochs", "timeout", "init", "threads", "jobs", "isolation",
-                "max_runs", "device"):
+                "executor", "address", "placement", "max_runs", "device"):
         if key in data:
             kwargs[key] = data[key]
     budgets = data.get("budgets", {})

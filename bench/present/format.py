@@ -94,6 +94,9 @@ def trust_note(s: GroupSummary) -> str:
                    f"{trust.max_load:.1f} on {trust.cpus} CPUs)")
     if trust.spread:
         why.append(f"steady epochs vary {trust.steady_spread:.0f}x across runs")
+    if trust.mixed:
+        why.append(f"mixed hosts: times of {len(trust.hosts)} machines "
+                   f"({', '.join(trust.hosts)}) averaged; the records name each run's host")
     return f"timings not trustworthy (!): {'; '.join(why)}"
 
 
@@ -348,7 +351,8 @@ MODE_TEXT = {"forked": "forked from a pre-imported process per backend",
              "fresh": "in a fresh process each",
              "decided without a process": "decided without a process (unsupported or "
                                           "unavailable: no framework imported)",
-             SKIPPED: "not run (scaling points after one over its budget)"}
+             SKIPPED: "not run (scaling points after one over its budget)",
+             "lost": "lost by Ray (no node returned a record)"}
 
 
 def execution_text(p: Provenance) -> str:
@@ -356,7 +360,11 @@ def execution_text(p: Provenance) -> str:
     paid once per backend: numpy 0.05 s, ...), 66 decided without a process (...)'."""
     e = p.execution
     parts = []
-    if e:
+    if e.get("executor") == "ray":
+        parts.append(f"ray executor ({e.get('address') or 'embedded'}, placement "
+                     f"{e.get('placement', 'pack')}), "
+                     f"{plural(e.get('threads') or 0, 'thread')} per run")
+    elif e:
         parts.append(f"{e.get('executor', 'local')} executor, {e.get('jobs', '?')} runs at a "
                      f"time, {plural(e.get('threads') or 0, 'thread')} each on "
                      f"{e.get('cores', '?')} cores")
@@ -397,6 +405,8 @@ def provenance_lines(p: Provenance, runs_file: str = "runs.jsonl",
     peak = (peak_text(p.peak) + ", measured once at the start of the run" if p.peak
             else f"not measured (no peak in {plan_file})")
     lines = [("Machine", machine), ("Threads", threads)]
+    if len(p.hosts) > 1 or p.execution.get("executor") == "ray":
+        lines.append(("Hosts", "; ".join(p.hosts) or "unknown"))
     if p.execution or p.modes:
         lines.append(("Execution", execution_text(p)))
     return [*lines, ("Matmul peak", peak),

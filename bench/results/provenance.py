@@ -45,6 +45,9 @@ class Provenance:
     modes: tuple[tuple[str, int], ...]
     #: (backend, import seconds) of the backends whose imports were paid once, by a server
     imports_once: tuple[tuple[str, float], ...]
+    #: the machines that ran the records: "host (CPU, N cores): R runs", in order of
+    #: appearance (several with the ray executor on a cluster)
+    hosts: tuple[str, ...] = ()
 
 
 def _started(records) -> list[datetime]:
@@ -76,6 +79,13 @@ def _imports_once(records) -> tuple[tuple[str, float], ...]:
     return tuple(seen.items())
 
 
+def _hosts(envs) -> tuple[str, ...]:
+    counts = Counter((e.get("host"), e.get("cpu"), e.get("cores")) for e in envs
+                     if e.get("host"))
+    return tuple(f"{host} ({cpu or 'unknown CPU'}, {cores or '?'} cores): "
+                 f"{n} run{'s' if n != 1 else ''}" for (host, cpu, cores), n in counts.items())
+
+
 def _blas_pools(envs) -> tuple[str, ...]:
     pools = (pool for e in envs for pool in (e.get("blas") or []) if isinstance(pool, dict))
     return _distinct(f"{pool.get('api')} {pool.get('threads')}" for pool in pools)
@@ -100,4 +110,4 @@ def provenance(contents: Contents) -> Provenance:
         peak=contents.peak, execution=contents.plan.execution if contents.plan else {},
         modes=tuple(Counter(r.executor["mode"] for r in records
                             if r.executor.get("mode")).most_common()),
-        imports_once=_imports_once(records))
+        imports_once=_imports_once(records), hosts=_hosts(envs))

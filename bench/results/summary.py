@@ -137,13 +137,15 @@ SPREAD_LIMIT = 3.0
 @dataclass(frozen=True)
 class TimingTrust:
     """Whether a group's timings can be trusted: how many of its ok runs ran on a busy machine
-    (and the highest load seen against the CPUs), and the spread of its steady epochs."""
+    (and the highest load seen against the CPUs), the spread of its steady epochs, and the
+    hosts its ok runs ran on (more than one: a mixed row, never a silent average)."""
 
     runs: int = 0
     busy_runs: int = 0
     max_load: float = NAN
     cpus: int | None = None
     steady_spread: float = NAN     # slowest / fastest steady epoch over the ok runs
+    hosts: tuple[str, ...] = ()    # the ok runs' hosts (env.host), in order of appearance
 
     @property
     def busy(self) -> bool:
@@ -154,8 +156,12 @@ class TimingTrust:
         return math.isfinite(self.steady_spread) and self.steady_spread > SPREAD_LIMIT
 
     @property
+    def mixed(self) -> bool:
+        return len(self.hosts) > 1
+
+    @property
     def trusted(self) -> bool:
-        return not (self.busy or self.spread)
+        return not (self.busy or self.spread or self.mixed)
 
     @classmethod
     def of(cls, ok_runs: list[Record], steady: TimeStats) -> TimingTrust:
@@ -168,7 +174,8 @@ class TimingTrust:
                 loads.append(max(seen))
                 busy += max(seen) > r.env["cpus"] + BUSY_MARGIN
         spread = steady.high / steady.low if steady.n > 1 and steady.low > 0 else NAN
-        return cls(len(ok_runs), busy, max(loads, default=NAN), cpus, spread)
+        hosts = tuple(dict.fromkeys(r.env["host"] for r in ok_runs if r.env.get("host")))
+        return cls(len(ok_runs), busy, max(loads, default=NAN), cpus, spread, hosts)
 
 
 @dataclass(frozen=True)

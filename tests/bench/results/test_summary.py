@@ -130,3 +130,23 @@ def test_the_accuracy_baseline_counts_seeds_not_repeats():
     entry = BaselineEntry.of(summarize_group(("xor", "modern", "numpy"), records))
     assert entry.n == 2 and entry.mean == pytest.approx(0.625)
     assert entry.runs == 6 and entry.statuses == {"ok": 6}
+
+
+def test_times_of_several_hosts_are_a_marked_row_and_every_host_is_in_the_provenance():
+    from pathlib import Path
+
+    from bench.results.provenance import provenance
+    from bench.results.rundir import Contents
+
+    records = [record("numpy", seed, acc=1.0) for seed in range(3)]
+    for r, host in zip(records, ("node-a", "node-b", "node-a")):
+        r.env = {"host": host, "cpu": "Xeon", "cores": 8}
+    (row,) = summarize_records(records)
+    assert row.trust.hosts == ("node-a", "node-b") and not row.trust.trusted
+    assert "mixed hosts: times of 2 machines (node-a, node-b) averaged" in fmt.trust_note(row)
+    (one_host,) = summarize_records(records[::2])
+    assert one_host.trust.trusted
+    hosts = provenance(Contents(Path("."), records)).hosts
+    assert hosts == ("node-a (Xeon, 8 cores): 2 runs", "node-b (Xeon, 8 cores): 1 run")
+    lines = dict(fmt.provenance_lines(provenance(Contents(Path("."), records))))
+    assert lines["Hosts"] == "; ".join(hosts)
