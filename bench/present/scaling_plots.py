@@ -33,7 +33,7 @@ from bench.results.scaling import AxisStudy, Curve, ScalingStudy  # noqa: E402
 
 DPI = 90
 AXIS_SIZE = (10.0, 4.4)     # inches: 900 x 396 px
-RSS_SIZE = (5.6, 3.8)
+RSS_SIZE = (6.8, 4.6)
 ROOFLINE_COLOUR = "#555555"
 #: tick labels on the value axis: every value up to this many, else every other one
 MAX_VALUE_LABELS = 9
@@ -182,8 +182,10 @@ def plot_rss(axis: AxisStudy, path: Path, colours: dict[str, str]) -> Path:
     ax.set_ylabel("peak RSS (MB)")
     ax.set_title(f"{axis.task}: peak resident memory of a run's process\n(the "
                  "framework and the task's data included)", fontsize=9)
-    if ax.get_legend_handles_labels()[0]:
-        ax.legend(fontsize=7.5, loc="upper left")
+    handles, labels = ax.get_legend_handles_labels()
+    if handles:  # below the axes: inside, it covers the flat start of the lines
+        fig.legend(handles, labels, loc="outside lower center", ncol=min(len(handles), 4),
+                   fontsize=8, frameon=False)
     return _save(fig, path)
 
 
