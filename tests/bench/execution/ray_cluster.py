@@ -25,6 +25,8 @@ import uuid
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parents[3]
+#: set to 0 by an embedded Ray (bench/execution/ray_executor.py); a cluster node must not see it
+NO_CLUSTER_VARIABLE = "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"
 MARKER = "NNBENCH_TEST_RAY_CLUSTER"
 #: seconds a node may take to join; a whole cluster start is bounded by nodes x this
 START_SECONDS = 90.0
@@ -59,7 +61,10 @@ class LocalCluster:
         self.port = free_port()
         self.address = f"{node_ip(0)}:{self.port}"
         self.procs: list[subprocess.Popen | None] = []
-        self.env = {**os.environ, MARKER: self.marker, "RAY_USAGE_STATS_ENABLED": "0",
+        # an embedded Ray started earlier in this process (the executor's own test) leaves
+        # RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER=0 behind, which makes `ray start --address` refuse
+        inherited = {k: v for k, v in os.environ.items() if k != NO_CLUSTER_VARIABLE}
+        self.env = {**inherited, MARKER: self.marker, "RAY_USAGE_STATS_ENABLED": "0",
                     # loopback only: no token (a token file in ~/.ray would otherwise be
                     # demanded of every client)
                     "RAY_AUTH_MODE": "disabled",

@@ -7,6 +7,7 @@ stopped, by pid, on success and failure alike (`ray_cluster.LocalCluster`)."""
 from __future__ import annotations
 
 import importlib.util
+import os
 import signal
 import socket
 import subprocess
@@ -30,9 +31,10 @@ pytestmark = pytest.mark.skipif(importlib.util.find_spec("ray") is None,
 GATE_PART = ("--suite", "gate", "--tasks", "and,xor,credit-risk,digits",
              "--backends", "numpy,sklearn,torch", "--seeds", "1", "--jobs", "2",
              "--threads", "1")
-#: runs of a few seconds each: long enough to be cut by a lost node or a Ctrl-C
+#: runs of a few seconds each (about 4 ms an epoch on an idle core): long enough to be cut by
+#: a lost node or a Ctrl-C also on an idle machine (40 epochs, 0.2 s, ended before the kill)
 SECONDS_RUNS = ("--tasks", "digits", "--recipe", "modern", "--backends", "numpy",
-                "--epochs", "40", "--threads", "1")
+                "--epochs", "1000", "--threads", "1")
 
 
 def accuracies(out: Path) -> dict[str, tuple[str, float | None]]:
@@ -46,10 +48,19 @@ def ray_env(monkeypatch):
     removed afterwards; the variables the executor sets are restored."""
     temp = tempfile.mkdtemp(prefix="nnray-", dir="/tmp")
     monkeypatch.setenv("RAY_TMPDIR", temp)
-    for name in ("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "RAY_USAGE_STATS_ENABLED", "RAY_ADDRESS"):
+    names = ("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "RAY_USAGE_STATS_ENABLED", "RAY_ADDRESS")
+    saved = {name: os.environ.get(name) for name in names}
+    for name in names:
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("PYTHONPATH", environment()["PYTHONPATH"])
     yield temp
+    # the executor sets some of them in this process (os.environ.setdefault), where
+    # monkeypatch, which saw them unset, would leave them for the tests that follow
+    for name, value in saved.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
     subprocess.run(["rm", "-rf", temp], check=False)
 
 
@@ -122,11 +133,13 @@ def test_two_node_cluster_runs_the_gate_as_the_local_executor_does(tmp_path, clu
     assert all(r["executor"]["attempts"] == 1 for r in records)
 
 
-def interrupt_after_first_record(run: subprocess.Popen, out: Path, act, seconds: float) -> str:
-    """Once `out` has a record, `act()` (e.g. kill a node); then `run`'s output, within
-    `seconds`. `run` is killed if it outlives them."""
+def interrupt_after_first_record(run: subprocess.Popen, out: Path, act, seconds: float,
+                                 delay: float = 0.0) -> str:
+    """Once `out` has a record and `delay` seconds more, `act()` (e.g. kill a node); then
+    `run`'s output, within `seconds`. `run` is killed if it outlives them."""
     try:
         wait_for_records(out, 1, 180)
+        time.sleep(delay)
         act()
         return run.communicate(timeout=seconds)[0]
     finally:
@@ -151,8 +164,10 @@ def test_a_node_lost_mid_suite_has_its_runs_retried_on_the_other(tmp_path, clust
         [sys.executable, "-m", "bench", "run", *SECONDS_RUNS, "--seeds", "6", "--executor",
          "ray", "--address", cluster.address, "--out", str(out)], cwd=ROOT, text=True,
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=environment(cluster_env(cluster)))
-    # at the first record both nodes are busy: one run each
-    stdout = interrupt_after_first_record(run, out, lambda: cluster.kill_node(1), 600)
+    # the first runs of both nodes end together (runs of equal length); a second later each
+    # node is well into its next run, so the kill always finds one in flight
+    stdout = interrupt_after_first_record(run, out, lambda: cluster.kill_node(1), 600,
+                                          delay=1.0)
     assert run.returncode == 0, stdout
     ids = recorded_ids(out)
     assert len(ids) == 6 and len(set(ids)) == 6, ids
