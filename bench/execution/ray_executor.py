@@ -346,8 +346,10 @@ class RayRunner:
             **({"lost": item.lost} if item.lost else {}),
             **({"note": on_node["note"]} if on_node.get("note") else {})}
         if node and record.status in ("failed", "unavailable") and record.error:
-            record.error += (f" (on Ray node {node['host']}, {node['node_ip']}: install or "
-                             "fetch what it lacks there)")
+            # the fix of a missing framework is the node's own; a failure's reason (a crash, a
+            # missing data set with its `nnbench fetch`) needs only to say where it happened
+            fix = ": install what it lacks there" if record.status == "unavailable" else ""
+            record.error += f" (on Ray node {node['host']}, {node['node_ip']}{fix})"
         return self._finish(record)
 
     def _lost(self, run: PlannedRun, reason: str) -> Record:
