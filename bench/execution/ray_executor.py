@@ -3,9 +3,16 @@ with the local executor's interface, records and behaviour.
 
 Each run is a Ray task that asks for the CPUs its `threads` need (and, with placement
 "one-per-node", its node's one `NODE_RESOURCE` unit). On its node the task runs the local
-executor for that one run (`runner.Runner`, a fresh interpreter per run: the same worker path,
-timeout, precheck and failure records as `--executor local`) and returns the record; the
-driver, the only writer of the run directory, hands each record to `save` as it arrives.
+executor for that one run (`runner.Runner`: the same worker path, timeout, precheck and failure
+records as `--executor local`) and returns the record; the driver, the only writer of the run
+directory, hands each record to `save` as it arrives. The fast path of the local executor
+holds on the nodes too: each Ray worker process keeps its runner between tasks, and with it a
+pre-imported fork server per backend (started by the first run of that backend on that
+worker, loading every split of the suite that backend needs), so a run is a fork, not a new
+interpreter, and a node pays each framework's import once per Ray worker (the record's
+`executor.mode`: forked; with isolation "fresh", a new interpreter per run as locally). A
+server's import may overlap another run on the same node with placement "pack"; with
+"one-per-node" nothing runs beside it.
 Points of a scaling study wait for the point before them and drop out as locally
 (`dropout.take_next`).
 
@@ -18,7 +25,8 @@ asks for) is cancelled and recorded as failed, never waited for forever.
 
 `executor.elapsed_seconds` is the driver's clock from the last submission to the record's
 arrival; minus the record's own `wall_seconds` it is the run's overhead of Ray and of its
-fresh interpreter. Ray is imported here only, when the executor starts.
+process (a fork, or a new interpreter, plus the server's import for the first run of a
+backend on a Ray worker). Ray is imported here only, when the executor starts.
 """
 
 from __future__ import annotations
@@ -70,13 +78,35 @@ def node_identity() -> dict[str, str]:
             "node_ip": ray.util.get_node_ip_address(), "host": socket.gethostname()}
 
 
-def run_on_node(run: dict[str, Any], threads: int) -> dict[str, Any]:
-    """The Ray task: one run through the local executor on this node (a fresh interpreter),
-    its record's dict and the node's identity."""
+#: this Ray worker process's local executor, kept from task to task: its fork servers (one per
+#: backend, started by the first run of that backend this worker gets) serve every later run
+#: of that backend here, so a node pays each framework's import once per Ray worker
+_WORKER_RUNNER: Runner | None = None
+
+
+def _worker_runner(threads: int, isolation: str) -> Runner:
+    global _WORKER_RUNNER
+    runner = _WORKER_RUNNER
+    if runner is None or (runner.threads, runner.isolation) != (threads, isolation):
+        if runner is not None:
+            runner.close()
+        runner = _WORKER_RUNNER = Runner(lambda record: None, threads, jobs=1,
+                                         isolation=isolation, keep_servers=True)
+        runner.name = "ray"
+    return runner
+
+
+def run_on_node(run: dict[str, Any], threads: int, isolation: str = "forked",
+                splits: list[list[Any]] | None = None) -> dict[str, Any]:
+    """The Ray task: one run through the local executor of this Ray worker (`_worker_runner`:
+    a fork of the worker's pre-imported server for the run's backend, which loads `splits`
+    when it starts, or a fresh interpreter with isolation "fresh"), its record's dict and the
+    node's identity."""
     records: list[Record] = []
-    runner = Runner(records.append, threads, jobs=1, isolation="fresh")
-    runner.name = "ray"
-    runner.run_all([PlannedRun.from_dict(run)])
+    planned = PlannedRun.from_dict(run)
+    runner = _worker_runner(threads, isolation)
+    runner.save = records.append
+    runner.run_all([planned], splits={planned.label: [tuple(s) for s in splits or ()]})
     return {"record": records[0].to_dict(), "node": node_identity()}
 
 
@@ -158,6 +188,8 @@ class RayRunner:
         self.ray: Any = None
         self.task: Any = None
         self.capacity = 1
+        #: each backend's (task, seed) splits in the suite, by run label
+        self.splits: dict[str, list[list[Any]]] = {}
 
     # --- connecting ---------------------------------------------------------------------------
 
@@ -242,6 +274,11 @@ class RayRunner:
     def run_all(self, runs: list[PlannedRun], done: Iterable[Record] = ()) -> list[Record]:
         """Every run's record, in the order they arrived (see `runner.Runner.run_all`)."""
         self.connect()
+        self.splits = {}
+        for run in runs:  # what a Ray worker's new fork server for the backend loads at once
+            needed = self.splits.setdefault(run.label, [])
+            if [run.task, run.seed] not in needed:
+                needed.append([run.task, run.seed])
         try:
             return self._loop(runs, done)
         finally:
@@ -298,7 +335,9 @@ class RayRunner:
     def _submit(self, run: PlannedRun):
         resources = {NODE_RESOURCE: 1} if self.placement == "one-per-node" else {}
         return self.task.options(num_cpus=self.threads, resources=resources,
-                                 max_retries=0).remote(run.to_dict(), self.threads)
+                                 max_retries=0).remote(run.to_dict(), self.threads,
+                                                       self.isolation,
+                                                       self.splits.get(run.label, []))
 
     @staticmethod
     def _deadline(run: PlannedRun) -> float:

@@ -25,9 +25,10 @@ finished record is already saved, and `Interrupted` tells the caller how far it 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -84,7 +85,7 @@ class Runner:
     def __init__(self, save: Callable[[Record], None], threads: int, jobs: int = 1,
                  on_start: Callable[[PlannedRun], None] | None = None,
                  on_done: Callable[[Record], None] | None = None,
-                 isolation: str = "forked") -> None:
+                 isolation: str = "forked", keep_servers: bool = False) -> None:
         if isolation not in ISOLATIONS:
             raise ValueError(f"isolation={isolation!r}; choose one of {', '.join(ISOLATIONS)}")
         self.save, self.threads, self.jobs = save, threads, jobs
@@ -94,22 +95,30 @@ class Runner:
         self.servers: dict[str, ForkServer] = {}
         #: why a backend runs in fresh processes although forking was asked for
         self.fresh_because: dict[str, str] = {}
+        #: True: the fork servers (and their scratch directory) outlive `run_all`, serving the
+        #: runs of later calls too, until `close` (a Ray worker's runner, see ray_executor)
+        self.keep_servers = keep_servers
+        self._kept = contextlib.ExitStack()
+        self._kept_scratch: Path | None = None
 
     # --- the loop ---------------------------------------------------------------------------
 
-    def run_all(self, runs: list[PlannedRun], done: Iterable[Record] = ()) -> list[Record]:
+    def run_all(self, runs: list[PlannedRun], done: Iterable[Record] = (),
+                splits: Mapping[str, Sequence[tuple[str, int]]] | None = None) -> list[Record]:
         """Every run's record, in the order they ended. `done`: records of earlier runs of the
-        same plan (a resumed run directory), for the runs that wait for one of them."""
+        same plan (a resumed run directory), for the runs that wait for one of them. `splits`:
+        the (task, seed) splits a new fork server of each label loads (default: those of
+        `runs`; a kept server may serve later runs too)."""
         records: list[Record] = []
         pending = list(runs)
         running: list[_Running] = []
         ended = {record.run_id: record for record in done}
-        with process.scratch_directory() as scratch:
+        with self._scratch() as scratch:
             try:
                 pending = self._decide_in_parent(pending, records)
                 ended.update((r.run_id, r) for r in records)
                 if self.isolation == "forked":
-                    self._start_servers(pending, Path(scratch))
+                    self._start_servers(pending, Path(scratch), splits or {})
                 while pending or running:
                     while len(running) < self.jobs:
                         run = self._next(pending, running, ended, records)
@@ -130,9 +139,27 @@ class Runner:
                     process.stop(item.handle)
                 raise
             finally:
-                for server in self.servers.values():
-                    server.close()
+                if not self.keep_servers:
+                    self.close()
         return records
+
+    def _scratch(self) -> contextlib.AbstractContextManager[Path]:
+        """The directory of the servers' and runs' files: one per `run_all`, or, with
+        `keep_servers`, one for the runner's life (removed by `close` or when this process
+        ends, however it ends)."""
+        if not self.keep_servers:
+            return process.scratch_directory()
+        if self._kept_scratch is None:
+            self._kept_scratch = self._kept.enter_context(process.scratch_directory())
+        return contextlib.nullcontext(self._kept_scratch)
+
+    def close(self) -> None:
+        """Stop the fork servers (and remove a kept scratch directory)."""
+        for server in self.servers.values():
+            server.close()
+        self.servers.clear()
+        self._kept.close()
+        self._kept_scratch = None
 
     def _next(self, pending: list[PlannedRun], running: list[_Running],
               ended: dict[str, Record], records: list[Record]) -> PlannedRun | None:
@@ -159,16 +186,19 @@ class Runner:
 
     # --- processes --------------------------------------------------------------------------
 
-    def _start_servers(self, runs: list[PlannedRun], scratch: Path) -> None:
-        """A fork server per backend and device of `runs` (its label: `torch`, `torch@cuda`),
-        all importing at once, before any run."""
+    def _start_servers(self, runs: list[PlannedRun], scratch: Path,
+                       preload: Mapping[str, Sequence[tuple[str, int]]]) -> None:
+        """A fork server per backend and device of `runs` (its label: `torch`, `torch@cuda`)
+        that has none yet, all importing at once, before any run."""
         splits: dict[str, list[tuple[str, int]]] = {}
         for run in runs:
+            if run.label in self.servers or run.label in self.fresh_because:
+                continue
             if run.device != "cpu":  # a CUDA context cannot cross a fork: never risk one
                 self.fresh_because[run.label] = (f"runs on {run.device} start in a fresh "
                                                  "interpreter (no GPU state crosses a fork)")
                 continue
-            splits.setdefault(run.label, [])
+            splits.setdefault(run.label, [tuple(s) for s in preload.get(run.label, ())])
             if (run.task, run.seed) not in splits[run.label]:
                 splits[run.label].append((run.task, run.seed))
         starting = {}
@@ -191,6 +221,8 @@ class Runner:
     def _start(self, run: PlannedRun, scratch: Path) -> _Running:
         stem = scratch / run.run_id.replace("/", "__")
         job, result, log = (stem.with_suffix(s) for s in (".run.json", ".result.json", ".log"))
+        for path in (result, log):  # a kept scratch directory may hold an earlier attempt's
+            path.unlink(missing_ok=True)
         payload = {"run": run.to_dict()}
         if self.on_start:
             self.on_start(run)

@@ -28,6 +28,8 @@ PROJECT_ROOT = Path(__file__).resolve().parents[3]
 #: set to 0 by an embedded Ray (bench/execution/ray_executor.py); a cluster node must not see it
 NO_CLUSTER_VARIABLE = "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"
 MARKER = "NNBENCH_TEST_RAY_CLUSTER"
+#: marks the processes of one node (its raylet, its Ray workers, their runs): kill_node ends them
+NODE_MARKER = "NNBENCH_TEST_RAY_NODE"
 #: seconds a node may take to join; a whole cluster start is bounded by nodes x this
 START_SECONDS = 90.0
 RESOURCE = "nnbench_node"
@@ -53,8 +55,11 @@ def ray_command() -> str:
 class LocalCluster:
     """`nodes` Ray nodes of `cpus` CPUs each on 127.0.0.1 (node 0 is the head)."""
 
-    def __init__(self, nodes: int = 2, cpus: int = 1) -> None:
+    def __init__(self, nodes: int = 2, cpus: int = 1,
+                 node_env: dict[int, dict[str, str]] | None = None) -> None:
         self.nodes, self.cpus = nodes, cpus
+        #: variables of one node's processes only (e.g. a data directory it lacks)
+        self.node_env = node_env or {}
         self.marker = uuid.uuid4().hex
         # short: Ray's socket paths live under it, and a Unix socket path has ~107 bytes
         self.temp_dir = Path(tempfile.mkdtemp(prefix="nnray-", dir="/tmp"))
@@ -75,7 +80,7 @@ class LocalCluster:
                         p for p in (str(PROJECT_ROOT), os.environ.get("PYTHONPATH")) if p)}
 
     def _start_node(self, index: int) -> None:
-        env = self.env
+        env = {**self.env, **self.node_env.get(index, {}), NODE_MARKER: self._node_mark(index)}
         common = [f"--num-cpus={self.cpus}", f"--resources={json.dumps({RESOURCE: 1})}",
                   f"--node-ip-address={node_ip(index)}", "--object-store-memory=100000000",
                   f"--dashboard-agent-listen-port={free_port()}", "--disable-usage-stats",
@@ -154,6 +159,12 @@ class LocalCluster:
         if proc is not None:
             _kill_group(proc)
             self.procs[index] = None
+        # its Ray workers and the runs they forked (process groups of their own), as a dead
+        # machine's would be: a worker left alive could still hand its run's result back
+        kill_marked(self._node_mark(index), variable=NODE_MARKER)
+
+    def _node_mark(self, index: int) -> str:
+        return f"{self.marker}-{index}"
 
     def stop(self) -> None:
         """End every process of the cluster: the nodes' groups, then anything else that
@@ -187,11 +198,12 @@ def _kill_group(proc: subprocess.Popen) -> None:
         pass
 
 
-def kill_marked(marker: str, seconds: float = 30) -> None:
-    """SIGKILL every process marked with `marker` until none is left (`seconds` at most)."""
+def kill_marked(marker: str, seconds: float = 30, variable: str | None = None) -> None:
+    """SIGKILL every process marked with `marker` (in `variable`, default MARKER) until none
+    is left (`seconds` at most)."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
-        left = marked_pids(marker)
+        left = marked_pids(marker, variable or MARKER)
         if not left:
             return
         for pid in left:
@@ -202,9 +214,10 @@ def kill_marked(marker: str, seconds: float = 30) -> None:
         time.sleep(0.5)
 
 
-def marked_pids(marker: str) -> list[int]:
-    """The processes whose environment holds MARKER=marker (this one excluded)."""
-    needle = f"{MARKER}={marker}".encode()
+def marked_pids(marker: str, variable: str | None = None) -> list[int]:
+    """The processes whose environment holds MARKER=marker, or `variable`=marker (this one
+    excluded)."""
+    needle = f"{variable or MARKER}={marker}".encode()
     found = []
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit() or int(entry.name) == os.getpid():

@@ -77,6 +77,8 @@ def test_embedded_ray_gives_the_local_executors_records(tmp_path, ray_env):
         assert record["executor"]["attempts"] == 1
         assert record["executor"]["address"] == "embedded"
         assert record["executor"]["placement"] == "one-per-node"
+        # the fast path on the node: a fork of the Ray worker's pre-imported server
+        assert record["executor"]["mode"] == "forked"
         assert record["executor"]["node_ip"] == "127.0.0.1"
         assert record["env"]["host"] == socket.gethostname()
         assert record["env"]["cpu"] and record["env"]["cores"]
@@ -131,6 +133,30 @@ def test_two_node_cluster_runs_the_gate_as_the_local_executor_does(tmp_path, clu
     assert {r["executor"]["node_ip"] for r in records} == {node_ip(0), node_ip(1)}
     assert {r["env"]["host"] for r in records} == {socket.gethostname()}
     assert all(r["executor"]["attempts"] == 1 for r in records)
+
+
+@pytest.mark.slow
+def test_a_node_without_a_data_set_gives_failure_rows_naming_it_and_the_fix(tmp_path):
+    empty = tmp_path / "no-data"
+    empty.mkdir()
+    lacking = {"NNBENCH_DATA_DIR": str(empty), "NNBENCH_OFFLINE": "1"}
+    with LocalCluster(nodes=2, cpus=1, node_env={1: lacking}) as cluster:
+        result = nnbench("run", "--tasks", "german-credit", "--recipe", "modern",
+                         "--backends", "numpy", "--seeds", "6", "--epochs", "200",
+                         "--threads", "1", "--executor", "ray", "--address", cluster.address,
+                         "--out", str(tmp_path / "run"), env=cluster_env(cluster), timeout=600)
+    records = run_records(tmp_path / "run").values()
+    assert len(records) == 6, result.stdout + result.stderr
+    by_node = {ip: [r for r in records if r["executor"]["node_ip"] == ip]
+               for ip in (node_ip(0), node_ip(1))}
+    assert by_node[node_ip(0)] and by_node[node_ip(1)], "both nodes should have had runs"
+    assert {r["status"] for r in by_node[node_ip(0)]} == {"ok"}
+    for record in by_node[node_ip(1)]:
+        assert record["status"] == "failed"
+        assert "nnbench fetch german-credit" in record["error"]
+        assert f"on Ray node {socket.gethostname()}, {node_ip(1)}" in record["error"]
+    assert all(r["executor"]["attempts"] == 1 for r in records)  # a result, never retried
+    assert "Traceback" not in result.stderr
 
 
 def interrupt_after_first_record(run: subprocess.Popen, out: Path, act, seconds: float,

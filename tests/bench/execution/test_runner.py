@@ -82,6 +82,22 @@ def test_forked_and_fresh_runs_give_the_same_record(tmp_path):
         assert forked.timing.import_seconds > 0
 
 
+def test_kept_servers_serve_later_calls_until_closed():
+    records = []
+    runner = Runner(records.append, threads=1, jobs=1, keep_servers=True)
+    try:
+        runner.run_all(runs(seeds=1))
+        server = runner.servers["numpy"]
+        runner.run_all(runs(seeds=2)[1:])
+        assert runner.servers["numpy"] is server and server.process.poll() is None
+    finally:
+        runner.close()
+    assert runner.servers == {} and server.process.poll() is not None
+    assert [r.executor["mode"] for r in records] == ["forked", "forked"]
+    # the import paid once by that server, carried in both records
+    assert records[0].timing.import_seconds == records[1].timing.import_seconds > 0
+
+
 def test_a_backend_whose_server_cannot_start_runs_fresh_and_says_why(tmp_path, monkeypatch):
     monkeypatch.setenv("NNBENCH_EXTRA_BACKENDS", "broken=tests.no_such_module:Model")
     # the registry reads the variable at import: run it in a process of its own
