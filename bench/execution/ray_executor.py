@@ -44,7 +44,7 @@ from typing import Any
 from bench.execution import dropout, process
 from bench.execution.executors import Callbacks, ExecutorError
 from bench.execution.records import Record
-from bench.execution.runner import Interrupted, Runner
+from bench.execution.runner import Interrupted, Runner, splits_by_label
 from bench.plan.runs import PlannedRun
 from bench.plan.suite import PLACEMENTS
 
@@ -97,7 +97,7 @@ def _worker_runner(threads: int, isolation: str) -> Runner:
 
 
 def run_on_node(run: dict[str, Any], threads: int, isolation: str = "forked",
-                splits: list[list[Any]] | None = None) -> dict[str, Any]:
+                splits: list[tuple[str, int]] | None = None) -> dict[str, Any]:
     """The Ray task: one run through the local executor of this Ray worker (`_worker_runner`:
     a fork of the worker's pre-imported server for the run's backend, which loads `splits`
     when it starts, or a fresh interpreter with isolation "fresh"), its record's dict and the
@@ -189,7 +189,7 @@ class RayRunner:
         self.task: Any = None
         self.capacity = 1
         #: each backend's (task, seed) splits in the suite, by run label
-        self.splits: dict[str, list[list[Any]]] = {}
+        self.splits: dict[str, list[tuple[str, int]]] = {}
 
     # --- connecting ---------------------------------------------------------------------------
 
@@ -274,11 +274,7 @@ class RayRunner:
     def run_all(self, runs: list[PlannedRun], done: Iterable[Record] = ()) -> list[Record]:
         """Every run's record, in the order they arrived (see `runner.Runner.run_all`)."""
         self.connect()
-        self.splits = {}
-        for run in runs:  # what a Ray worker's new fork server for the backend loads at once
-            needed = self.splits.setdefault(run.label, [])
-            if [run.task, run.seed] not in needed:
-                needed.append([run.task, run.seed])
+        self.splits = splits_by_label(runs)  # what a Ray worker's new fork server loads
         try:
             return self._loop(runs, done)
         finally:

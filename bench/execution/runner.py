@@ -76,6 +76,20 @@ def _tail(path: Path, lines: int = STDERR_TAIL_LINES) -> str:
     return "".join(text.splitlines(True)[-lines:])
 
 
+def splits_by_label(runs: Iterable[PlannedRun],
+                    first: Mapping[str, Sequence[tuple[str, int]]] | None = None
+                    ) -> dict[str, list[tuple[str, int]]]:
+    """The (task, seed) splits the runs of each label (`torch`, `torch@cuda`) use, in order of
+    first use after the label's `first` ones: what a fork server of that label loads."""
+    splits: dict[str, list[tuple[str, int]]] = {}
+    for run in runs:
+        needed = splits.setdefault(run.label, [tuple(s) for s in (first or {}).get(run.label,
+                                                                                      ())])
+        if (run.task, run.seed) not in needed:
+            needed.append((run.task, run.seed))
+    return splits
+
+
 class Runner:
     """Executes runs on this machine, `jobs` at a time, with `threads` threads each, and hands
     each record to `save` (e.g. `RunDir.append`) as the run ends, before `on_done`."""
@@ -190,7 +204,7 @@ class Runner:
                        preload: Mapping[str, Sequence[tuple[str, int]]]) -> None:
         """A fork server per backend and device of `runs` (its label: `torch`, `torch@cuda`)
         that has none yet, all importing at once, before any run."""
-        splits: dict[str, list[tuple[str, int]]] = {}
+        serve = []
         for run in runs:
             if run.label in self.servers or run.label in self.fresh_because:
                 continue
@@ -198,11 +212,9 @@ class Runner:
                 self.fresh_because[run.label] = (f"runs on {run.device} start in a fresh "
                                                  "interpreter (no GPU state crosses a fork)")
                 continue
-            splits.setdefault(run.label, [tuple(s) for s in preload.get(run.label, ())])
-            if (run.task, run.seed) not in splits[run.label]:
-                splits[run.label].append((run.task, run.seed))
+            serve.append(run)
         starting = {}
-        for label, needed in splits.items():
+        for label, needed in splits_by_label(serve, preload).items():
             backend, device = split_label(label)
             starting[label] = ForkServer(
                 PREPARE_TARGET, {"backend": backend, "splits": needed},
