@@ -11,8 +11,11 @@ activations into labels. A backend subclasses it and writes:
     _fit(X, T, on_epoch) -> list[float]        # X, T checked, in the run's dtype
     _forward(X) -> outputs                     # output-layer activations as a NumPy array
 
-and may override `deviations(net, train)` and `framework_threads()`, and describe its
-framework's own initialisers in `native_init` (recorded as a deviation of init="native" runs).
+and may override `deviations(net, train)` and `framework_threads()`, describe its
+framework's own initialisers in `native_init` (recorded as a deviation of init="native" runs),
+and set `refits_in_place` when a second `fit` after `set_weights` trains as a new model would
+(the harness then refits every leave-one-out fold on one model, keeping what it compiled; the
+conformance tests check the claim to the last bit).
 
 Devices: a backend that can train on a GPU lists it in `devices` (and in its capabilities'
 `DEVICES`), takes `Model(net, train, device="cuda")`, and overrides `device_unavailable`
@@ -44,6 +47,10 @@ class BaseModel:
     native_init: ClassVar[str | None] = None
     #: the devices it can train on
     devices: ClassVar[tuple[str, ...]] = ("cpu",)
+    #: True: `set_weights(w)` then `fit` trains exactly as a new model given w would (no state
+    #: of an earlier fit survives, e.g. the optimizer's), so the harness may train a run's
+    #: leave-one-out refits on one model and keep what it compiled
+    refits_in_place: ClassVar[bool] = False
 
     def __init__(self, net: NetSpec, train: TrainSpec, device: str = "cpu") -> None:
         if not isinstance(net, NetSpec) or not isinstance(train, TrainSpec):

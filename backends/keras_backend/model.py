@@ -5,7 +5,9 @@ One class per engine, so that the registry can name each; Keras runs on one engi
 A model builds its `network` when it is first given weights or first used (so that the
 shared initial weights are its layers' first values), trains it with one `model.fit` per
 `fit` (the engine's feed of the shared batch order, `SpecLoss`, the engine's `SpecOptimizer`,
-`EpochEnd`) and predicts with Keras's compiled predict function, all inside `dtypes.floatx`.
+`EpochEnd`; compiled once: a later `fit` with as many batches per epoch keeps the compiled
+step and restarts the optimizer, as a new model would) and predicts with Keras's compiled
+predict function, all inside `dtypes.floatx`.
 `optimizer="perceptron"` is unsupported (Keras trains by gradients only), and so is
 `optimizer="finite-difference"` (the NumPy reference's teaching optimizer; Keras trains by
 autodiff).
@@ -38,6 +40,7 @@ class KerasModel(BaseModel):
     #: TensorFlow); False: the `SharedOrder` PyDataset every engine can use (same batches)
     tf_data: ClassVar[bool] = True
     devices: ClassVar[tuple[str, ...]] = capabilities.DEVICES
+    refits_in_place: ClassVar[bool] = True
 
     def __init__(self, net: NetSpec, train: TrainSpec, device: str = "cpu") -> None:
         self._check_engine()
@@ -46,6 +49,8 @@ class KerasModel(BaseModel):
         if device != "cpu":
             engine.current.full_precision()
         self._network: network.Network | None = None
+        #: batches per epoch the train model was compiled for (None: not compiled yet)
+        self._compiled_for: int | None = None
 
     @classmethod
     def _check_engine(cls) -> None:
@@ -141,11 +146,17 @@ class KerasModel(BaseModel):
             data = (current.feed(X, T, self.train, engine.threads) if self.tf_data
                     else SharedOrder(X, T, self.train))
             trained = self._built().train
-            trained.compile(optimizer=current.Optimizer(self.train, kernels),
+            if self._compiled_for == per_epoch:
+                # a refit (e.g. the next leave-one-out fold): the compiled step is kept, the
+                # optimizer starts anew, as a new model's would
+                trained.optimizer.restart()
+            else:
+                trained.compile(optimizer=current.Optimizer(self.train, kernels),
                                 loss=SpecLoss(self.net.output, self.net.loss, self.train.dtype),
                                 jit_compile=current.JIT_COMPILE,
                                 steps_per_execution=per_epoch if current.EPOCH_PER_EXECUTION
                                 else 1)
+                self._compiled_for = per_epoch
             trained.fit(data, epochs=self.train.epochs, steps_per_epoch=per_epoch,
                         shuffle=False, verbose=0, callbacks=[callback])
         return callback.losses

@@ -43,6 +43,14 @@ class SpecOptimizer(keras.optimizers.Optimizer):
             self._m = [self.add_variable_from_reference(v, "m") for v in variables]
             self._v = [self.add_variable_from_reference(v, "v") for v in variables]
 
+    def restart(self) -> None:
+        """Back to the state before its first step (step count and slots zero), so that a
+        model refitted from new weights trains as with a new optimizer, without recompiling."""
+        self.iterations.assign(0)
+        for slot in (*getattr(self, "_velocities", ()), *getattr(self, "_m", ()),
+                     *getattr(self, "_v", ())):
+            slot.assign(ops.zeros(slot.shape, dtype=slot.dtype))
+
     def update_step(self, gradient, variable, learning_rate):
         i = private.variable_index(self, variable)
         g = ops.cast(gradient, variable.dtype)

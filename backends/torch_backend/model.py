@@ -156,6 +156,7 @@ class TorchModel(BaseModel):
     native_init = ("PyTorch's nn.Linear defaults: kaiming_uniform(a=sqrt(5)) weights and "
                    "uniform(+-1/sqrt(fan_in)) biases")
     devices = capabilities.DEVICES
+    refits_in_place = True   # every fit makes its optimizer anew
 
     def __init__(self, net: NetSpec, train: TrainSpec, device: str = "cpu") -> None:
         super().__init__(net, train, device)

@@ -114,11 +114,28 @@ def _test_metrics(task, net: NetSpec, y: np.ndarray, outputs: np.ndarray) -> dic
     return metrics
 
 
-def _fit_fold(Model, net: NetSpec, train: TrainSpec, init: str, fold: Split) -> np.ndarray:
-    """One leave-one-out refit: its held-out output activations."""
-    model = _build(Model, net, train, init)
-    model.fit(fold.X_train, fold.y_train)
-    return model.predict_proba(fold.X_test)
+class Refits:
+    """A run's leave-one-out refits, each from the run's initial weights: its held-out output
+    activations, `refits(fold)`. A backend that `refits_in_place` trains every fold of a
+    process on one model given the shared initial weights again (what it compiled is kept);
+    any other, and any init="native" run, builds a new model per fold."""
+
+    def __init__(self, Model, net: NetSpec, train: TrainSpec, init: str) -> None:
+        self.Model, self.net, self.train, self.init = Model, net, train, init
+        self.in_place = init == "shared" and getattr(Model, "refits_in_place", False)
+        self._model = None
+
+    def _model_for_next_fold(self):
+        if self._model is None or not self.in_place:
+            self._model = _build(self.Model, self.net, self.train, self.init)
+        else:
+            self._model.set_weights(initial_weights(self.net, self.train.seed, self.train.dtype))
+        return self._model
+
+    def __call__(self, fold: Split) -> np.ndarray:
+        model = self._model_for_next_fold()
+        model.fit(fold.X_train, fold.y_train)
+        return model.predict_proba(fold.X_test)
 
 
 @functools.cache
@@ -199,8 +216,10 @@ def execute(run: PlannedRun, record: Record) -> None:
         record.deviations.append(f"init=native: {Model.native_init}, not the spec's {net.init}")
     folds = task.folds(run.seed) if task.protocol == "leave-one-out" else []
 
+    refits = Refits(Model, net, train, run.init)
+
     def fit_fold(index: int) -> np.ndarray:
-        return _fit_fold(Model, net, train, run.init, folds[index])
+        return refits(folds[index])
 
     # forked now, before this process builds a model (see bench.execution.folds)
     workers = parallel_refits(min(threads.requested_threads(), len(folds)), fit_fold) \

@@ -155,3 +155,29 @@ def test_deviations_are_sentences(Model):
                 deviations = Model.deviations(recipe.net, recipe.train)
                 assert isinstance(deviations, list)
                 assert all(isinstance(d, str) and len(d) > 15 for d in deviations)
+
+
+@pytest.mark.parametrize("recipe", ["course", "modern"])
+def test_a_model_that_refits_in_place_trains_each_fold_as_a_new_model_would(Model, recipe):
+    """What the harness's leave-one-out refits rely on (`bench.execution.worker.Refits`): on a
+    backend that declares `refits_in_place`, set_weights(w0) then fit gives, to the last bit,
+    what a new model given w0 gives (optimizer state, step counts and epochs start anew)."""
+    if not Model.refits_in_place:
+        pytest.skip(f"{Model.name} builds a new model per refit")
+    task = get_task("credit-risk")
+    spec = task.recipes[recipe]
+    train = spec.train.replace(epochs=4)
+    w0 = initial_weights(spec.net, train.seed, train.dtype)
+    refitted = Model(spec.net, train)
+    for fold in task.folds(0)[:3]:
+        refitted.set_weights(w0)
+        refitted.fit(fold.X_train, fold.y_train)
+        new = Model(spec.net, train)
+        new.set_weights(w0)
+        new.fit(fold.X_train, fold.y_train)
+        assert refitted.loss_history_ == new.loss_history_ and refitted.epochs_run == 4
+        for (W, b), (W_new, b_new) in zip(refitted.get_weights(), new.get_weights()):
+            np.testing.assert_array_equal(W, W_new)
+            np.testing.assert_array_equal(b, b_new)
+        np.testing.assert_array_equal(refitted.predict_proba(fold.X_test),
+                                      new.predict_proba(fold.X_test))

@@ -368,6 +368,15 @@ ENGINE_SCRIPT = textwrap.dedent("""
                    for A, B in zip(ref.get_weights(), m.get_weights())]
         out[name] = [float(np.max(np.abs(a - b) / a)), float(max(weights)),
                      str(m.get_weights()[0][0].dtype), len(b)]
+    net, train = cases["adam"][:2]  # a refit in place (set_weights, fit) = a new model's fit
+    w0 = initial_weights(net, 0, "float64")
+    refit, new = Model(net, train), Model(net, train)
+    for rows in (slice(0, 300), slice(300, 600)):
+        refit.set_weights(w0); refit.fit(X[rows], y[rows])
+    new.set_weights(w0); new.fit(X[300:600], y[300:600])
+    out["refit_gap"] = max(float(np.max(np.abs(p - q))) for A, B in
+                           zip(refit.get_weights(), new.get_weights())
+                           for p, q in zip(A, B) if p is not None)
     recipe = get_task("digits").recipes["modern"]
     m = Model(recipe.net, recipe.train.replace(epochs=3)).fit(X, y)
     out["float32_accuracy"] = float(np.mean(m.predict(split.X_test) == split.y_test))
@@ -407,6 +416,7 @@ def test_other_engines_are_exact_in_a_subprocess(engine):
     assert out["float32_dtype"] == "float32" and out["float32_accuracy"] > 0.9
     assert f"this process runs keras on {engine}" in out["wrong_class"]
     assert out["stopped_after"] == 2
+    assert out["refit_gap"] == 0.0
     assert out["promotion_outside"] == "float32"  # Keras's own rule, restored after our runs
     if engine == "torch":
         assert out["threads"]["intra_op"] == 1
