@@ -16,7 +16,7 @@ from bench.present import terminal
 from bench.present.format import TRUST_ADVICE, plural
 from bench.present.report.write import write_report, write_summary
 from bench.results.compact import write_reference
-from bench.results.provenance import provenance
+from bench.results.provenance import Provenance, provenance
 from bench.results.rundir import (
     COMPACT_RUNS_FILE,
     PLAN_FILE,
@@ -110,12 +110,10 @@ def cmd_compare(args: argparse.Namespace, console: Console) -> int:
     prov = {side: provenance(c) for side, c in contents.items()}
     for side, c in contents.items():
         console.print(terminal.compare_side(side, c.path, len(c.records), prov[side]))
-    for attr, what in (("cpus", "machines"), ("threads", "thread counts")):
-        a, b = getattr(prov["A"], attr), getattr(prov["B"], attr)
-        if a != b:
-            console.print(f"[yellow]warning:[/] A and B used different {what} "
-                          f"({', '.join(a)} vs {', '.join(b)}): time ratios compare the "
-                          "machines as much as the code", highlight=False, soft_wrap=True)
+    for what, (a, b) in _differences(prov["A"], prov["B"]):
+        console.print(f"[yellow]warning:[/] A and B used different {what} "
+                      f"({', '.join(a)} vs {', '.join(b)}): time ratios compare the "
+                      "machines as much as the code", highlight=False, soft_wrap=True)
     console.print(terminal.compare_table(changes, "nnbench compare — B relative to A"))
     flagged = [c for c in changes if c.flagged]
     worse = sum(1 for c in flagged if c.worse)
@@ -129,6 +127,20 @@ def cmd_compare(args: argparse.Namespace, console: Console) -> int:
                       f"why): {TRUST_ADVICE}", highlight=False, markup=False, soft_wrap=True)
     console.print(RULE, highlight=False, markup=False, soft_wrap=True)
     return 0
+
+
+def _differences(a: Provenance, b: Provenance
+                 ) -> list[tuple[str, tuple[tuple[str, ...], tuple[str, ...]]]]:
+    """What A and B ran on that differs: the CPU models, else the machines by name (the same
+    model on two hosts, or a cluster's several), and the thread counts."""
+    found = []
+    if a.cpus != b.cpus:
+        found.append(("machines", (a.cpus, b.cpus)))
+    elif a.host_names and b.host_names and a.host_names != b.host_names:
+        found.append(("hosts", (a.host_names, b.host_names)))
+    if a.threads != b.threads:
+        found.append(("thread counts", (a.threads, b.threads)))
+    return found
 
 
 def cmd_reference(args: argparse.Namespace, console: Console) -> int:

@@ -48,6 +48,8 @@ class Provenance:
     #: the machines that ran the records: "host (CPU, N cores): R runs", in order of
     #: appearance (several with the ray executor on a cluster)
     hosts: tuple[str, ...] = ()
+    #: the records' host names (env.host), in order of appearance
+    host_names: tuple[str, ...] = ()
 
 
 def _started(records) -> list[datetime]:
@@ -110,4 +112,5 @@ def provenance(contents: Contents) -> Provenance:
         peak=contents.peak, execution=contents.plan.execution if contents.plan else {},
         modes=tuple(Counter(r.executor["mode"] for r in records
                             if r.executor.get("mode")).most_common()),
-        imports_once=_imports_once(records), hosts=_hosts(envs))
+        imports_once=_imports_once(records), hosts=_hosts(envs),
+        host_names=seen("host"))

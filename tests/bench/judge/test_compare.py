@@ -88,6 +88,29 @@ def test_cli_prints_the_table_and_the_rule(tmp_path_factory, tmp_path, capsys):
     assert "max(95% CI half-width of A, of B)" in out
 
 
+@pytest.mark.parametrize("changed, warning", [
+    ({"host": "other-box"}, "A and B used different hosts (HOST vs other-box)"),
+    ({"host": "other-box", "cpu": "Other CPU"}, "A and B used different machines (CPU vs Other "
+                                                "CPU)"),
+    ({"threads": 2}, "A and B used different thread counts (1 vs 2)"),
+])
+def test_cli_warns_when_a_and_b_ran_on_different_machines_or_threads(
+        tmp_path_factory, tmp_path, capsys, changed, warning):
+    real = real_run(tmp_path_factory)
+    b_records = read_jsonl(real / "runs.jsonl")
+    env = b_records[0]["env"]
+    warning = warning.replace("HOST", env["host"]).replace("CPU vs", f"{env['cpu']} vs")
+    for r in b_records:
+        r["env"].update(changed)
+    b = write_run(tmp_path / "b", b_records, None)
+    assert main(["compare", str(real), str(b)]) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert f"warning: {warning}: time ratios compare the machines as much as the code" in out
+    assert out.count("warning: A and B") == 1
+    assert main(["compare", str(real), str(real)]) == 0
+    assert "warning" not in capsys.readouterr().out
+
+
 def test_cli_compares_runs_with_different_backends(tmp_path_factory, tmp_path, capsys):
     real = real_run(tmp_path_factory)
     multi = several_backends(real, tmp_path / "multi")
