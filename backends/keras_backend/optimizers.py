@@ -30,6 +30,7 @@ class SpecOptimizer(keras.optimizers.Optimizer):
         self.l2 = float(train.l2)
         self.kernel_paths = set(kernel_paths)
         self._scalars: dict = {}
+        self._slots: list = []   # every variable `restart` zeroes (momentum's or Adam's)
 
     def build(self, variables):
         if self.built:
@@ -39,16 +40,17 @@ class SpecOptimizer(keras.optimizers.Optimizer):
         if self.kind == "momentum":
             self._velocities = [self.add_variable_from_reference(v, "velocity")
                                 for v in variables]
+            self._slots = list(self._velocities)
         elif self.kind == "adam":
             self._m = [self.add_variable_from_reference(v, "m") for v in variables]
             self._v = [self.add_variable_from_reference(v, "v") for v in variables]
+            self._slots = [*self._m, *self._v]
 
     def restart(self) -> None:
         """Back to the state before its first step (step count and slots zero), so that a
         model refitted from new weights trains as with a new optimizer, without recompiling."""
         self.iterations.assign(0)
-        for slot in (*getattr(self, "_velocities", ()), *getattr(self, "_m", ()),
-                     *getattr(self, "_v", ())):
+        for slot in self._slots:
             slot.assign(ops.zeros(slot.shape, dtype=slot.dtype))
 
     def update_step(self, gradient, variable, learning_rate):

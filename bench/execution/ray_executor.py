@@ -106,7 +106,7 @@ def run_on_node(run: dict[str, Any], threads: int, isolation: str = "forked",
     planned = PlannedRun.from_dict(run)
     runner = _worker_runner(threads, isolation)
     runner.save = records.append
-    runner.run_all([planned], splits={planned.label: [tuple(s) for s in splits or ()]})
+    runner.run_all([planned], splits={planned.label: splits or []})
     return {"record": records[0].to_dict(), "node": node_identity()}
 
 

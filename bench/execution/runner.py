@@ -81,10 +81,10 @@ def splits_by_label(runs: Iterable[PlannedRun],
                     ) -> dict[str, list[tuple[str, int]]]:
     """The (task, seed) splits the runs of each label (`torch`, `torch@cuda`) use, in order of
     first use after the label's `first` ones: what a fork server of that label loads."""
+    first = first or {}
     splits: dict[str, list[tuple[str, int]]] = {}
     for run in runs:
-        needed = splits.setdefault(run.label, [tuple(s) for s in (first or {}).get(run.label,
-                                                                                      ())])
+        needed = splits.setdefault(run.label, [tuple(s) for s in first.get(run.label, ())])
         if (run.task, run.seed) not in needed:
             needed.append((run.task, run.seed))
     return splits

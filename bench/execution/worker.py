@@ -124,12 +124,13 @@ class Refits:
         self.Model, self.net, self.train, self.init = Model, net, train, init
         self.in_place = init == "shared" and getattr(Model, "refits_in_place", False)
         self._model = None
+        self._initial = initial_weights(net, train.seed, train.dtype) if self.in_place else None
 
     def _model_for_next_fold(self):
-        if self._model is None or not self.in_place:
-            self._model = _build(self.Model, self.net, self.train, self.init)
+        if self._model is not None and self.in_place:
+            self._model.set_weights(self._initial)
         else:
-            self._model.set_weights(initial_weights(self.net, self.train.seed, self.train.dtype))
+            self._model = _build(self.Model, self.net, self.train, self.init)
         return self._model
 
     def __call__(self, fold: Split) -> np.ndarray:
