@@ -24,10 +24,12 @@ from bench.present.report.overview import (
     overview_title,
 )
 from bench.present.report.table import Table
+from bench.present.report.time_section import time_table, time_text
 from bench.results.provenance import provenance
 from bench.results.rundir import PLAN_FILE, Contents
 from bench.results.scaling import TIE, TOP_POINTS, ScalingStudy, scaling_study
 from bench.results.summary import GroupSummary, summarize_contents
+from bench.results.time_spent import time_spent
 
 #: longest notes cell in report.md (report.html and summary.csv keep the full text)
 MD_NOTE_CHARS = 240
@@ -133,6 +135,9 @@ class Report:
     overview_plot: Path | None = None
     #: the scaling study's section; None for a run directory without one
     scaling: ScalingSection | None = None
+    #: where the suite's time went (`time_section`); None without records
+    time_table: Table | None = None
+    time_text: str = ""
 
     @property
     def backends(self) -> list[str]:
@@ -315,6 +320,9 @@ def build_report(contents: Contents, plots_dir: Path | None = None) -> Report:
                     warnings_of(contents, summaries),
                     datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
                     scaling=scaling_section(study, plots_dir, colours) if study else None)
+    if contents.records:
+        spent = time_spent(contents.records, contents.plan.execution if contents.plan else {})
+        report.time_table, report.time_text = time_table(spent), time_text(spent)
     relative = overview(summaries)
     if relative is not None:
         report.overview = overview_table(relative)

@@ -19,6 +19,7 @@ from bench.present.report.build import (
     Table,
     anchor,
 )
+from bench.present.report.time_section import TIME_TITLE
 
 CSS = """
 body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,Helvetica,Arial,sans-serif;
@@ -135,6 +136,9 @@ def render_html(report: Report) -> str:
               _html_table(report.accuracy, colours),
               f"<h2>{html.escape(report.epoch_time_title)}</h2>",
               _html_table(report.epoch_time, colours)]
+    if report.time_table is not None:
+        parts += [f"<h2>{TIME_TITLE}</h2>", _guide(report.time_text),
+                  _html_table(report.time_table, colours)]
     embedded: dict[Path, str] = {}  # a figure already shown: the anchor of its section
     for group in report.groups:
         parts.append(f'<h2 id="{anchor(group.task, group.recipe)}">'

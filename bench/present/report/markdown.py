@@ -22,6 +22,7 @@ from bench.present.report.build import (
     ScalingSection,
     Table,
 )
+from bench.present.report.time_section import TIME_TITLE
 from bench.results.rundir import PLOTS_DIR
 
 #: the columns whose cells are names
@@ -75,6 +76,9 @@ def render_markdown(report: Report) -> str:
     out += ["## Test accuracy (mean ± 95% CI over seeds)", "",
             table_markdown(report.accuracy, backends), "", f"## {report.epoch_time_title}", "",
             table_markdown(report.epoch_time, backends), ""]
+    if report.time_table is not None:
+        out += [f"## {TIME_TITLE}", "", md_cell(report.time_text), "",
+                table_markdown(report.time_table), ""]
     for group in report.groups:
         out += [f"## {md_name(group.task)} / {md_name(group.recipe)}", ""]
         facts = [group.spec] if group.spec else []

@@ -197,6 +197,23 @@ def test_provenance_names_machine_threads_versions_commit_suite_and_date(multi):
     assert "1 planned run of plan.json has no record" in md
 
 
+def test_the_report_says_where_the_time_went_per_backend(multi):
+    md = (multi / REPORT_MD).read_text()
+    text = md.split("## Where the time went\n", 1)[1].split("\n## ", 1)[0]
+    records = load_run(multi).records
+
+    def fit(backend: str) -> float:
+        return sum(r.timing.fit_seconds or 0 for r in records
+                   if r.backend == backend and r.task != "mystery")
+
+    # the fixture's torch records are numpy's (the mystery task's aside) with every timing x 3
+    assert fit("torch") == pytest.approx(3 * fit("numpy"))
+    assert table_row(text, "torch")[3].startswith(format_seconds(fit("torch")) + " (")
+    assert table_row(text, "all")[1] == str(len(records))
+    assert "Of the runs' time: training" in text
+    assert "<h2>Where the time went</h2>" in (multi / REPORT_HTML).read_text()
+
+
 # ------------------------------------------------------------------------- files
 
 def test_markdown_is_short_and_links_only_existing_plots(multi):
@@ -217,7 +234,8 @@ def test_html_is_one_self_contained_file(multi):
     for uri in images:
         assert uri.startswith("data:image/png;base64,")
         assert base64.b64decode(uri.split(",", 1)[1])[:8] == b"\x89PNG\r\n\x1a\n"
-    assert html.count('<table class="data">') == 3 + len(GROUPS)  # overview, two headlines
+    # the overview, two headlines, where the time went, then one per group
+    assert html.count('<table class="data">') == 4 + len(GROUPS)
 
 
 def test_plots_are_readable_full_colour_pngs_of_a_reasonable_size(multi):
