@@ -72,9 +72,10 @@ def test_report_html_renders_in_headless_chromium(tmp_path_factory, tmp_path):
     assert report.overview is not None and report.overview_plot is not None
     assert check["images"] == len(figures) + 1 and check["broken"] == []
     assert all(width >= 600 for width in check["widths"])
-    # the overview, two headline tables and one per task x recipe
-    assert check["tables"] == 3 + groups
-    assert check["rows"][:2] == [len(report.overview.rows), len(report.accuracy.rows)]
+    # the overview, two headline tables, where the time went and one per task x recipe
+    assert check["tables"] == 4 + groups
+    assert check["rows"][:4] == [len(report.overview.rows), len(report.accuracy.rows),
+                                 len(report.epoch_time.rows), len(report.time_table.rows)]
     assert all(n > 0 for n in check["rows"])
     assert check["fetched"] == []  # self-contained: nothing loaded from disk or network
     assert (out / REPORT_HTML).stat().st_size < 2_000_000
