@@ -41,15 +41,15 @@ class BackendTime:
     run_seconds: float        # slot time of every run (decided ones included)
     training: float
     refits: float
-    imports: float            # paid once by a fork server, or summed over fresh runs
-    imports_once: bool        # True: one import for every forked run; False: one per run
-    other: float              # run_seconds - training - refits - imports paid inside runs
+    server_import: float      # the fork server's one import, outside every run (0: none)
+    imports_inside: float     # the imports fresh-process runs paid inside their own times
+    fresh_runs: int           # how many runs paid those
+    other: float              # run_seconds - training - refits - imports_inside
     median_other: float | None  # per run that had a process: its other time, the median
 
     @property
-    def imports_inside(self) -> float:
-        """The import seconds that lie inside the runs' own times."""
-        return 0.0 if self.imports_once else self.imports
+    def imports(self) -> float:
+        return self.server_import + self.imports_inside
 
 
 @dataclass(frozen=True)
@@ -68,7 +68,7 @@ class TimeSpent:
     @property
     def imports_outside(self) -> float:
         """Import seconds fork servers paid outside every run."""
-        return sum(b.imports for b in self.backends if b.imports_once)
+        return sum(b.server_import for b in self.backends)
 
     @property
     def slot_seconds(self) -> float | None:
@@ -85,15 +85,10 @@ def run_seconds(record: Record) -> float:
 def _backend_time(backend: str, records: list[Record]) -> BackendTime:
     decided = [r for r in records if r.executor.get("mode") in NO_PROCESS]
     ran = [r for r in records if r.executor.get("mode") not in NO_PROCESS]
-    forked = [r for r in ran if r.executor.get("mode") == FORKED]
-    fresh_imports = [r.timing.import_seconds or 0.0 for r in ran
-                     if r.executor.get("mode") in IMPORTS_PER_RUN]
-    imports_once = bool(forked) and not fresh_imports
-    if imports_once:
-        imports = next((r.timing.import_seconds for r in forked
-                        if r.timing.import_seconds is not None), 0.0)
-    else:
-        imports = sum(fresh_imports)
+    fresh = [r for r in ran if r.executor.get("mode") in IMPORTS_PER_RUN]
+    server_import = next((r.timing.import_seconds for r in ran
+                          if r.executor.get("mode") == FORKED
+                          and r.timing.import_seconds is not None), 0.0)
 
     def other_of(r: Record) -> float:
         inside = (r.timing.import_seconds or 0.0) if r.executor.get("mode") in IMPORTS_PER_RUN \
@@ -107,7 +102,8 @@ def _backend_time(backend: str, records: list[Record]) -> BackendTime:
         run_seconds=sum(run_seconds(r) for r in records),
         training=sum(r.timing.fit_seconds or 0.0 for r in ran),
         refits=sum(r.timing.cross_validation_seconds or 0.0 for r in ran),
-        imports=imports, imports_once=imports_once,
+        server_import=server_import,
+        imports_inside=sum(r.timing.import_seconds or 0.0 for r in fresh), fresh_runs=len(fresh),
         other=sum(others) + sum(run_seconds(r) for r in decided),
         median_other=median(others) if others else None)
 

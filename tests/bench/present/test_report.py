@@ -19,10 +19,12 @@ from bench.present import colours, plots
 from bench.present.format import seconds as format_seconds
 from bench.present.report.build import build_report
 from bench.present.report.markdown import render_markdown
+from bench.present.report.time_section import TIME_COLUMNS, time_table, time_text
 from bench.present.report.write import write_report
 from bench.results.rundir import REPORT_HTML, REPORT_MD, RunDir
 from bench.results.summary import summarize_records, time_to_target
 from bench.results.summary_csv import COLUMN_NAMES
+from bench.results.time_spent import BackendTime, TimeSpent
 from tests.bench.run_data import (
     PIPE_ERROR,
     TIMEOUT_ERROR,
@@ -212,6 +214,27 @@ def test_the_report_says_where_the_time_went_per_backend(multi):
     assert table_row(text, "all")[1] == str(len(records))
     assert "Of the runs' time: training" in text
     assert "<h2>Where the time went</h2>" in (multi / REPORT_HTML).read_text()
+
+
+def test_the_time_table_says_how_each_backend_paid_its_imports():
+    # BackendTime(backend, runs, decided, run_seconds, training, refits, server_import,
+    #             imports_inside, fresh_runs, other, median_other)
+    spent = TimeSpent((BackendTime("forked", 2, 0, 10.0, 4.0, 5.0, 3.0, 0.0, 0, 1.0, 0.5),
+                       BackendTime("fresh", 2, 1, 10.0, 2.0, 0.0, 0.0, 4.5, 2, 3.5, 1.5),
+                       BackendTime("both", 2, 0, 9.0, 1.0, 0.0, 4.0, 4.5, 1, 3.5, 1.75)),
+                      span=15.0, slots=2)
+    table = time_table(spent)
+    cells = {row[0]: dict(zip(TIME_COLUMNS, row)) for row in table.rows}
+    assert [cells[b]["imports"] for b in ("forked", "fresh", "both")] == [
+        "3 s once", "4.5 s in 2 runs", "4 s once + 4.5 s in 1 run"]
+    assert cells["fresh"]["runs"] == "2 + 1 without a process"
+    assert cells["fresh"]["leave-one-out refits"] == "-"
+    assert cells["forked"]["training"] == "4 s (40%)"
+    assert cells["all"]["run time"] == "29 s" and cells["all"]["imports"] == "16 s"
+    text = time_text(spent)
+    assert "2 runs at a time for 15 s" in text and "30 s of run slots" in text
+    assert "29 s (97%)" in text and "paid 7 s of imports" in text
+    assert "imports inside fresh processes 9 s (31%)" in text
 
 
 # ------------------------------------------------------------------------- files

@@ -32,7 +32,8 @@ def test_a_real_run_is_split_into_its_records_times(real):
     assert numpy.training == pytest.approx(sum(r.timing.fit_seconds for r in records))
     assert numpy.refits == 0
     # numpy's runs are forked: its import was paid once, by the fork server
-    assert numpy.imports_once and numpy.imports == records[0].timing.import_seconds
+    assert numpy.server_import == records[0].timing.import_seconds
+    assert numpy.imports_inside == 0 and numpy.fresh_runs == 0
     assert numpy.other == pytest.approx(numpy.run_seconds - numpy.training)
     assert 0 <= numpy.median_other <= numpy.run_seconds
     assert spent.slots == contents.plan.execution["jobs"]
@@ -63,22 +64,28 @@ def test_each_kind_of_execution_is_counted_where_its_time_was_spent(real):
         record(base, "fresh", "decided without a process", elapsed=0.005, fit=None, start=3),
         # a record from before executor modes: a fresh process, its wall time its slot's
         record(base, "old", None, elapsed=3.01, fit=1, imports=1.5, start=4),
+        # a backend whose server could not serve every run: one forked, one fresh
+        record(base, "mixed", "forked", elapsed=2, fit=1, imports=4, start=5),
+        record(base, "mixed", "fresh", elapsed=7, fit=1, imports=4.5, start=6),
     ]
     spent = time_spent(records, {"executor": "local", "jobs": 2})
-    forked, fresh, old = spent.backends
+    forked, fresh, old, mixed = spent.backends
     assert (forked.runs, forked.run_seconds, forked.training, forked.refits) == (2, 14, 5, 7)
-    assert forked.imports_once and forked.imports == 5 and forked.imports_inside == 0
+    assert forked.server_import == 5 == forked.imports and forked.imports_inside == 0
     assert forked.other == pytest.approx(2.0)           # (10 - 2 - 7) + (4 - 3)
     assert forked.median_other == pytest.approx(1.0)
     assert (fresh.runs, fresh.decided) == (1, 1)
-    assert not fresh.imports_once and fresh.imports == 6 == fresh.imports_inside
+    assert fresh.server_import == 0 and fresh.imports == 6 == fresh.imports_inside
+    assert fresh.fresh_runs == 1
     assert fresh.other == pytest.approx(8 - 1 - 6 + 0.005)  # the decided run's time too
     assert fresh.median_other == pytest.approx(1.0)
     assert old.run_seconds == pytest.approx(3.0) and old.imports_inside == 1.5
     assert old.other == pytest.approx(0.5)
-    assert spent.imports_outside == 5
-    assert spent.span == pytest.approx(9.99)            # the first run's end is the last one
-    assert spent.slot_seconds == pytest.approx(19.98)
+    assert (mixed.server_import, mixed.imports_inside, mixed.fresh_runs) == (4, 4.5, 1)
+    assert mixed.other == pytest.approx((2 - 1) + (7 - 1 - 4.5))
+    assert spent.imports_outside == 5 + 4
+    assert spent.span == pytest.approx(12.99)           # the last run ends at 6 + 6.99
+    assert spent.slot_seconds == pytest.approx(25.98)
     # Ray's slots are its CPUs, not a job count
     assert time_spent(records, {"executor": "ray", "jobs": 2}).slots is None
     assert time_spent([], {}).span is None
