@@ -52,14 +52,16 @@ class Provenance:
     host_names: tuple[str, ...] = ()
 
 
+def started_at(record) -> datetime | None:
+    """When the record's run started (UTC); None when it does not say."""
+    try:
+        return datetime.fromisoformat(record.started_at).astimezone(UTC)
+    except (TypeError, ValueError):
+        return None
+
+
 def _started(records) -> list[datetime]:
-    stamps = []
-    for r in records:
-        try:
-            stamps.append(datetime.fromisoformat(r.started_at).astimezone(UTC))
-        except (TypeError, ValueError):
-            continue
-    return stamps
+    return [stamp for stamp in map(started_at, records) if stamp is not None]
 
 
 def _frameworks(records) -> tuple[tuple[str, tuple[str, ...]], ...]:
@@ -72,7 +74,7 @@ def _frameworks(records) -> tuple[tuple[str, tuple[str, ...]], ...]:
     return tuple((b, _distinct(version(r) for r in records if r.backend == b)) for b in backends)
 
 
-def _imports_once(records) -> tuple[tuple[str, float], ...]:
+def imports_once(records) -> tuple[tuple[str, float], ...]:
     """(backend, seconds) for every backend with forked runs: the import its server paid."""
     seen: dict[str, float] = {}
     for r in records:
@@ -112,5 +114,5 @@ def provenance(contents: Contents) -> Provenance:
         peak=contents.peak, execution=contents.plan.execution if contents.plan else {},
         modes=tuple(Counter(r.executor["mode"] for r in records
                             if r.executor.get("mode")).most_common()),
-        imports_once=_imports_once(records), hosts=_hosts(envs),
+        imports_once=imports_once(records), hosts=_hosts(envs),
         host_names=seen("host"))

@@ -7,7 +7,7 @@ record: process start or fork included) where the record has it, else its own `w
 Training is `fit_seconds` (validation evaluations excluded), refits are
 `cross_validation_seconds`. A fresh-process run pays its framework import inside its own time;
 a forked one does not: its backend's fork server paid it once, outside every run (with Ray,
-once per Ray worker; `imports` counts one of them). "Other" is the rest of a run's time:
+once per Ray worker; `server_import` is one of them). "Other" is the rest of a run's time:
 process start or fork, data, building the model, evaluations, prediction, the record. A run
 that never had a process (unsupported, unavailable, a scaling point not run) is counted in
 `decided`, its time in "other".
@@ -17,16 +17,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from statistics import median
 
 from bench.execution.dropout import SKIPPED
 from bench.execution.records import Record
+from bench.results.provenance import imports_once, started_at
 
 #: executor modes whose runs imported their framework themselves, inside their own time (None:
 #: a record from before modes were recorded, when every run had a fresh process)
 IMPORTS_PER_RUN = ("fresh", None)
-FORKED = "forked"
 #: modes of runs that never had a process (decided from the specs; scaling points not run)
 NO_PROCESS = ("decided without a process", SKIPPED)
 
@@ -82,19 +81,20 @@ def run_seconds(record: Record) -> float:
     return record.wall_seconds or 0.0
 
 
-def _backend_time(backend: str, records: list[Record]) -> BackendTime:
+def _import_inside(record: Record) -> float:
+    """The import seconds inside the run's own time (a fresh process's; 0 for a forked run)."""
+    if record.executor.get("mode") in IMPORTS_PER_RUN:
+        return record.timing.import_seconds or 0.0
+    return 0.0
+
+
+def _backend_time(backend: str, records: list[Record], server_import: float) -> BackendTime:
     decided = [r for r in records if r.executor.get("mode") in NO_PROCESS]
     ran = [r for r in records if r.executor.get("mode") not in NO_PROCESS]
-    fresh = [r for r in ran if r.executor.get("mode") in IMPORTS_PER_RUN]
-    server_import = next((r.timing.import_seconds for r in ran
-                          if r.executor.get("mode") == FORKED
-                          and r.timing.import_seconds is not None), 0.0)
 
     def other_of(r: Record) -> float:
-        inside = (r.timing.import_seconds or 0.0) if r.executor.get("mode") in IMPORTS_PER_RUN \
-            else 0.0
         return max(0.0, run_seconds(r) - (r.timing.fit_seconds or 0.0)
-                   - (r.timing.cross_validation_seconds or 0.0) - inside)
+                   - (r.timing.cross_validation_seconds or 0.0) - _import_inside(r))
 
     others = [other_of(r) for r in ran]
     return BackendTime(
@@ -103,7 +103,8 @@ def _backend_time(backend: str, records: list[Record]) -> BackendTime:
         training=sum(r.timing.fit_seconds or 0.0 for r in ran),
         refits=sum(r.timing.cross_validation_seconds or 0.0 for r in ran),
         server_import=server_import,
-        imports_inside=sum(r.timing.import_seconds or 0.0 for r in fresh), fresh_runs=len(fresh),
+        imports_inside=sum(map(_import_inside, ran)),
+        fresh_runs=sum(r.executor.get("mode") in IMPORTS_PER_RUN for r in ran),
         other=sum(others) + sum(run_seconds(r) for r in decided),
         median_other=median(others) if others else None)
 
@@ -111,12 +112,10 @@ def _backend_time(backend: str, records: list[Record]) -> BackendTime:
 def _span(records: Iterable[Record]) -> float | None:
     starts, ends = [], []
     for r in records:
-        try:
-            start = datetime.fromisoformat(r.started_at).astimezone(UTC).timestamp()
-        except (TypeError, ValueError):
-            continue
-        starts.append(start)
-        ends.append(start + (r.wall_seconds or 0.0))
+        stamp = started_at(r)
+        if stamp is not None:
+            starts.append(stamp.timestamp())
+            ends.append(starts[-1] + (r.wall_seconds or 0.0))
     return max(ends) - min(starts) if starts else None
 
 
@@ -124,7 +123,9 @@ def time_spent(records: list[Record], execution: dict | None = None) -> TimeSpen
     """The time summary of a run directory's records (`execution`: plan.json's)."""
     execution = execution or {}
     backends = list(dict.fromkeys(r.backend for r in records))
-    rows = tuple(_backend_time(b, [r for r in records if r.backend == b]) for b in backends)
+    servers = dict(imports_once(records))
+    rows = tuple(_backend_time(b, [r for r in records if r.backend == b], servers.get(b, 0.0))
+                 for b in backends)
     jobs = execution.get("jobs")
     local = execution.get("executor", "local") == "local"
     return TimeSpent(rows, _span(records), jobs if local and isinstance(jobs, int) else None)

@@ -29,20 +29,19 @@ def _imports(b: BackendTime) -> str:
     return " + ".join(parts) or fmt.DASH
 
 
-def _runs(b: BackendTime) -> str:
-    return str(b.runs) + (f" + {b.decided} without a process" if b.decided else "")
+def _runs(runs: int, decided: int) -> str:
+    return str(runs) + (f" + {decided} without a process" if decided else "")
 
 
 def time_table(spent: TimeSpent) -> Table:
     """One row per backend, then the sums; each time with its share of the row's run time."""
     rows = []
     for b in spent.backends:
-        rows.append([b.backend, _runs(b), fmt.seconds(b.run_seconds),
+        rows.append([b.backend, _runs(b.runs, b.decided), fmt.seconds(b.run_seconds),
                      _share(b.training, b.run_seconds), _share(b.refits, b.run_seconds),
                      _imports(b), _share(b.other, b.run_seconds), fmt.seconds(b.median_other)])
     total = spent.total("run_seconds")
-    runs, decided = int(spent.total("runs")), int(spent.total("decided"))
-    rows.append(["all", str(runs) + (f" + {decided} without a process" if decided else ""),
+    rows.append(["all", _runs(int(spent.total("runs")), int(spent.total("decided"))),
                  fmt.seconds(total), _share(spent.total("training"), total),
                  _share(spent.total("refits"), total), fmt.seconds(spent.total("imports")),
                  _share(spent.total("other"), total), fmt.DASH])
